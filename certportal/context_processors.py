@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+
+from certportal import roles
+
+
+def _url(name: str) -> str | None:
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+def portal(request):
+    user = getattr(request, "user", None)
+    authenticated = bool(user and user.is_authenticated)
+    return {
+        "SITE_NAME": settings.SITE_NAME,
+        "nav_is_staff": roles.is_vendor_staff(user) if authenticated else False,
+        "nav_is_manager": roles.is_partner_manager(user) if authenticated else False,
+        "nav_portal_url": _url("portal:dashboard") if authenticated else None,
+        "nav_manage_url": _url("manage:overview") if authenticated else None,
+    }

@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from certportal import health, views
+
+admin.site.site_header = "Certification back office"
+admin.site.site_title = "Certification back office"
+admin.site.index_title = "Review and program administration"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz/", health.healthz, name="healthz"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler404 = "certportal.views.page_not_found"
+handler500 = "certportal.views.server_error"
+handler403 = "certportal.views.permission_denied"

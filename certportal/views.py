@@ -1,0 +1,27 @@
+from django.shortcuts import render
+
+from certportal import roles
+
+
+def home(request):
+    """The landing page after login: every workspace this person may use."""
+    user = request.user
+    context = {
+        "is_reviewer": roles.is_reviewer(user),
+        "is_manager": roles.is_partner_manager(user),
+        "is_support": roles.is_support_agent(user),
+        "is_staff": roles.is_vendor_staff(user),
+    }
+    return render(request, "home.html", context)
+
+
+def page_not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    return render(request, "500.html", status=500)
+
+
+def permission_denied(request, exception=None):
+    return render(request, "403.html", status=403)
