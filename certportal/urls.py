@@ -12,6 +12,10 @@ urlpatterns = [
     path("healthz/", health.healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    # portal-urls (partner portal: /portal/ and /verify/)
+    # manage-urls (partner managers: /manage/)
+    # support-urls
+    # notifications-urls
 ]
 
 handler404 = "certportal.views.page_not_found"

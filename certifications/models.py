@@ -1,0 +1,498 @@
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
+
+from certifications import permissions as perms
+from certifications.enums import (
+    CERTIFIED_STATES,
+    CORE_DOCUMENTS,
+    FINAL_STATES,
+    HOLDABLE_STATES,
+    MODULE_AREAS,
+    ChecklistAnswer,
+    DocumentType,
+    EnvironmentKind,
+    GuidelineSeverity,
+    ProductArea,
+    RequestKind,
+    RequestState,
+)
+from certportal.crypto import EncryptedTextField
+
+repo_validator = RegexValidator(
+    r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$",
+    "Enter the repository as owner/name, for example acme/captions-module.",
+)
+sha_validator = RegexValidator(
+    r"^[0-9a-f]{7,40}$", "Enter a git commit SHA: 7 to 40 lowercase hexadecimal characters."
+)
+
+
+class Integration(models.Model):
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.CASCADE, related_name="integrations"
+    )
+    name = models.CharField(max_length=200)
+    product_area = models.CharField(max_length=32, choices=ProductArea.choices)
+    github_repo = models.CharField(
+        "GitHub repository", max_length=140, validators=[repo_validator], help_text="owner/name"
+    )
+    github_repo_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "name"], name="integration_unique_name_per_partner"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_module(self) -> bool:
+        return self.product_area in MODULE_AREAS
+
+    @property
+    def github_url(self) -> str:
+        return f"https://github.com/{self.github_repo}"
+
+
+class Guideline(models.Model):
+    """The program's published failure reasons; the partner attests against them and
+    reviewers cite them in findings."""
+
+    code = models.CharField(max_length=16, unique=True)
+    title = models.CharField(max_length=200)
+    description = models.TextField()
+    severity = models.CharField(max_length=16, choices=GuidelineSeverity.choices)
+    order = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+
+def _package_complete(request: CertificationRequest) -> bool:
+    return not request.missing_items()
+
+
+def _no_open_ut_findings(request: CertificationRequest) -> bool:
+    return not request.open_findings(stage="user_testing")
+
+
+def _no_open_cr_findings(request: CertificationRequest) -> bool:
+    return not request.open_findings(stage="code_review")
+
+
+class CertificationRequest(ConcurrentTransitionMixin, models.Model):
+    """One version of one integration going through certification. The diagram, in code:
+
+    draft -submit-> submitted -intake_ok-> user_testing -ut_pass-> code_review -cr_pass-> certified -publish-> published
+    submitted -intake_incomplete-> changes_requested; user_testing -ut_changes-> changes_requested;
+    code_review -cr_changes-> changes_requested; changes_requested -resubmit-> user_testing;
+    draft/submitted/changes_requested -withdraw-> withdrawn; open review states -reject-> rejected;
+    submitted/user_testing/code_review -hold-> on_hold -resume-> (the state it was held in).
+    """
+
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="requests")
+    version = models.CharField(max_length=40)
+    kind = models.CharField(max_length=16, choices=RequestKind.choices, default=RequestKind.INITIAL)
+    commit_sha = models.CharField(
+        "Commit SHA", max_length=40, blank=True, validators=[sha_validator]
+    )
+    state = FSMField(choices=RequestState.choices, default=RequestState.DRAFT, protected=True)
+    readme_confirmed = models.BooleanField(
+        default=False,
+        help_text="The README covers what the integration does, features, UI items changed, "
+        "processes added, configuration and deployment.",
+    )
+    checklist = models.JSONField(default=dict, blank=True, help_text="guideline code → answer")
+    change_summary = models.TextField(
+        blank=True, help_text="What changed (updates, resubmissions)."
+    )
+    vendor_side_change = models.BooleanField(default=False)
+    update_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="updates"
+    )
+    assigned_reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_requests",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    held_from = models.CharField(max_length=32, blank=True)
+    # SLA bookkeeping, recomputed from the transition log by the service on every transition.
+    sla_target_days = models.PositiveSmallIntegerField(default=0)
+    sla_elapsed_seconds = models.PositiveIntegerField(default=0)
+    sla_running_since = models.DateTimeField(null=True, blank=True)
+    sla_due_at = models.DateTimeField(null=True, blank=True)
+    sla_reminders_sent = models.JSONField(default=list, blank=True)
+    deployment_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "version"],
+                condition=~Q(state__in=[RequestState.WITHDRAWN, RequestState.REJECTED]),
+                name="request_one_live_per_version",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["state", "sla_due_at"], name="request_state_due"),
+            models.Index(fields=["assigned_reviewer", "state"], name="request_reviewer_state"),
+            models.Index(fields=["sla_due_at"], name="request_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.integration} {self.version}"
+
+    @property
+    def partner_id(self) -> int:
+        return self.integration.partner_id
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in FINAL_STATES
+
+    @property
+    def is_certified(self) -> bool:
+        return self.state in CERTIFIED_STATES
+
+    # -- package -------------------------------------------------------------------------
+
+    def required_documents(self) -> list[str]:
+        if self.kind == RequestKind.DOCS or self.update_of_id:
+            required = [DocumentType.RELEASE_NOTES]
+            required += [d for d in self.flagged_documents() if d not in required]
+            return required
+        return list(CORE_DOCUMENTS)
+
+    def flagged_documents(self) -> list[str]:
+        return list((self.checklist or {}).get("_docs_to_update", []))
+
+    def missing_items(self) -> list[str]:
+        """Everything still missing from the package, in the partner's words."""
+        missing: list[str] = []
+        if not self.version.strip():
+            missing.append("The version number.")
+        if not self.commit_sha:
+            missing.append("The commit SHA under review.")
+        if not self.integration.github_repo:
+            missing.append("The integration's GitHub repository.")
+        if not self.readme_confirmed:
+            missing.append("Confirm that the README covers the required topics.")
+        active = list(Guideline.objects.filter(active=True).values_list("code", flat=True))
+        answered = {k for k, v in (self.checklist or {}).items() if v in ChecklistAnswer.values}
+        unanswered = [code for code in active if code not in answered]
+        if unanswered:
+            missing.append(
+                f"Answer the guideline self-checklist ({len(unanswered)} item"
+                f"{'s' if len(unanswered) != 1 else ''} left)."
+            )
+        present = set(self.documents.values_list("doc_type", flat=True))
+        for doc_type in self.required_documents():
+            if doc_type not in present:
+                missing.append(f"Upload the {DocumentType(doc_type).label}.")
+        if self.integration.is_module and self.kind != RequestKind.DOCS:
+            kinds = set(self.environments.values_list("kind", flat=True))
+            if EnvironmentKind.MS_ADMIN not in kinds:
+                missing.append("Add the test site's admin access.")
+            if EnvironmentKind.MS_USER not in kinds:
+                missing.append("Add the test site's user access.")
+        return missing
+
+    def open_findings(self, *, stage: str):
+        # "addressed" still blocks: the reviewer has to verify the fix.
+        return list(
+            self.findings.filter(stage=stage, status__in=("open", "addressed")).values_list(
+                "pk", flat=True
+            )
+        )
+
+    # -- transitions (bodies only set fields; services save, log and notify) -------------
+
+    @transition(
+        field=state,
+        source=RequestState.DRAFT,
+        target=RequestState.SUBMITTED,
+        conditions=[_package_complete],
+        permission=perms.is_request_partner_admin,
+    )
+    def submit(self, *, at) -> None:
+        self.submitted_at = at
+
+    @transition(
+        field=state,
+        source=RequestState.SUBMITTED,
+        target=RequestState.USER_TESTING,
+        permission=perms.is_assigned_reviewer,
+    )
+    def intake_ok(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=RequestState.SUBMITTED,
+        target=RequestState.CHANGES_REQUESTED,
+        permission=perms.is_assigned_reviewer,
+    )
+    def intake_incomplete(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=RequestState.USER_TESTING,
+        target=RequestState.CODE_REVIEW,
+        conditions=[_no_open_ut_findings],
+        permission=perms.is_assigned_reviewer,
+    )
+    def ut_pass(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=RequestState.USER_TESTING,
+        target=RequestState.CHANGES_REQUESTED,
+        permission=perms.is_assigned_reviewer,
+    )
+    def ut_changes(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=RequestState.CODE_REVIEW,
+        target=RequestState.CERTIFIED,
+        conditions=[_no_open_cr_findings],
+        permission=perms.is_assigned_reviewer,
+    )
+    def cr_pass(self, *, at) -> None:
+        self.closed_at = at
+
+    @transition(
+        field=state,
+        source=RequestState.CODE_REVIEW,
+        target=RequestState.CHANGES_REQUESTED,
+        permission=perms.is_assigned_reviewer,
+    )
+    def cr_changes(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=RequestState.CHANGES_REQUESTED,
+        target=RequestState.USER_TESTING,
+        permission=perms.is_request_partner_admin,
+    )
+    def resubmit(self, *, commit_sha: str, change_summary: str) -> None:
+        self.commit_sha = commit_sha
+        self.change_summary = change_summary
+
+    @transition(
+        field=state,
+        source=RequestState.CERTIFIED,
+        target=RequestState.PUBLISHED,
+        permission=perms.is_manager,
+    )
+    def publish(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=[RequestState.DRAFT, RequestState.SUBMITTED, RequestState.CHANGES_REQUESTED],
+        target=RequestState.WITHDRAWN,
+        permission=perms.is_request_partner_admin,
+    )
+    def withdraw(self, *, at) -> None:
+        self.closed_at = at
+
+    @transition(
+        field=state,
+        source=[*HOLDABLE_STATES, RequestState.CHANGES_REQUESTED, RequestState.ON_HOLD],
+        target=RequestState.REJECTED,
+        permission=perms.is_reviewer_or_manager,
+    )
+    def reject(self, *, at) -> None:
+        self.closed_at = at
+
+    @transition(
+        field=state,
+        source=list(HOLDABLE_STATES),
+        target=RequestState.ON_HOLD,
+        permission=perms.is_reviewer_or_manager,
+    )
+    def hold(self) -> None:
+        self.held_from = self.state
+
+    @transition(
+        field=state,
+        source=RequestState.ON_HOLD,
+        target=RETURN_VALUE(*HOLDABLE_STATES),
+        permission=perms.is_reviewer_or_manager,
+    )
+    def resume(self) -> str:
+        target, self.held_from = self.held_from or RequestState.SUBMITTED, ""
+        return target
+
+
+class TransitionLog(models.Model):
+    """One immutable row per fired transition: the request's timeline and SLA source."""
+
+    request = models.ForeignKey(CertificationRequest, on_delete=models.CASCADE, related_name="log")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    transition = models.CharField(max_length=32)
+    from_state = models.CharField(max_length=32, choices=RequestState.choices)
+    to_state = models.CharField(max_length=32, choices=RequestState.choices)
+    comment = models.TextField(blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["request", "at"], name="log_request_at")]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.from_state} → {self.to_state}"
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            raise ValueError("Transition log rows are immutable.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Transition log rows are immutable.")
+
+
+def document_upload_to(instance: Document, filename: str) -> str:
+    # The stored name is a UUID; the partner's file name is metadata only.
+    return f"documents/{instance.request_id}/{uuid.uuid4().hex}"
+
+
+class Document(models.Model):
+    request = models.ForeignKey(
+        CertificationRequest, on_delete=models.CASCADE, related_name="documents"
+    )
+    doc_type = models.CharField("Document type", max_length=32, choices=DocumentType.choices)
+    version = models.PositiveSmallIntegerField(default=1)
+    file = models.FileField(upload_to=document_upload_to, max_length=300)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    carried_over = models.BooleanField(default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["doc_type", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "doc_type", "version"], name="document_version_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_doc_type_display()} v{self.version}: {self.original_name}"
+
+
+class TestEnvironment(models.Model):
+    __test__ = False  # not a pytest test class
+
+    request = models.ForeignKey(
+        CertificationRequest, on_delete=models.CASCADE, related_name="environments"
+    )
+    kind = models.CharField(max_length=16, choices=EnvironmentKind.choices)
+    url = models.URLField("URL")
+    username = models.CharField(max_length=200)
+    password = EncryptedTextField()
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.url})"
+
+
+class CredentialReveal(models.Model):
+    """Every time a test-account password is shown in clear: who, what, when, from where."""
+
+    environment = models.ForeignKey(
+        TestEnvironment, on_delete=models.CASCADE, related_name="reveals"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} revealed {self.environment_id} at {self.at}"
+
+
+def _verification_code() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class Certificate(models.Model):
+    """The seal for one certified version."""
+
+    request = models.OneToOneField(
+        CertificationRequest, on_delete=models.PROTECT, related_name="certificate"
+    )
+    version = models.CharField(max_length=40)
+    commit_sha = models.CharField(max_length=40)
+    issued_at = models.DateTimeField()
+    valid_until = models.DateField()
+    verification_code = models.CharField(max_length=32, unique=True, default=_verification_code)
+    superseded_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="supersedes"
+    )
+
+    class Meta:
+        ordering = ["-issued_at"]
+
+    def __str__(self) -> str:
+        return f"Certificate {self.verification_code}"
+
+
+class Listing(models.Model):
+    """The integration's marketplace entry; points at the newest certified version."""
+
+    integration = models.OneToOneField(
+        Integration, on_delete=models.CASCADE, related_name="listing"
+    )
+    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="listings")
+    title = models.CharField(max_length=200)
+    summary = models.TextField()
+    published_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,17 @@
+"""Celery entry points for the outbox: thin wrappers around certportal.notifications."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from certportal import notifications
+
+
+@shared_task(name="certportal.notifications.deliver", acks_late=True, ignore_result=True)
+def task_deliver_notification(*, notification_id: int) -> str:
+    return notifications.deliver(notification_id)
+
+
+@shared_task(name="certportal.notifications.sweep", ignore_result=True)
+def task_sweep_outbox() -> int:
+    return notifications.sweep()

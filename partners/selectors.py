@@ -1,0 +1,137 @@
+"""Reads of the partners app, scoped to the user where they serve a page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from certportal import roles
+from partners.enums import AgreementState, QuotaEntryKind, QuotaKind
+from partners.models import Agreement, Membership, Partner, QuotaEntry
+
+
+def partners_for(*, user: Any) -> QuerySet[Partner]:
+    """Partners a person may see: members see their own; vendor staff see all."""
+    if roles.is_vendor_staff(user):
+        return Partner.objects.all()
+    if not getattr(user, "is_authenticated", False):
+        return Partner.objects.none()
+    return Partner.objects.filter(memberships__user=user)
+
+
+def memberships_for(*, user: Any) -> QuerySet[Membership]:
+    return Membership.objects.filter(user=user).select_related("partner").order_by("partner__name")
+
+
+def agreement_in_force(*, partner: Partner | int, on: dt.date | None = None) -> Agreement | None:
+    """The active agreement whose term covers `on` (today by default)."""
+    on = on or timezone.localdate()
+    partner_id = partner if isinstance(partner, int) else partner.pk
+    return (
+        Agreement.objects.filter(
+            partner_id=partner_id,
+            state=AgreementState.ACTIVE,
+            term_start__lte=on,
+            term_end__gte=on,
+        )
+        .order_by("-term_start")
+        .first()
+    )
+
+
+def agreement_current(*, partner: Partner) -> Agreement | None:
+    """The agreement a partner should look at: in force, else the newest open one, else the
+    newest of any state."""
+    return (
+        agreement_in_force(partner=partner)
+        or partner.agreements.exclude(state=AgreementState.CANCELLED)
+        .order_by("-term_start")
+        .first()
+        or partner.agreements.order_by("-term_start").first()
+    )
+
+
+@dataclass(frozen=True)
+class QuotaLine:
+    kind: str
+    included: int
+    extra: int
+    used: int
+
+    @property
+    def total(self) -> int:
+        return self.included + self.extra
+
+    @property
+    def left(self) -> int:
+        return max(self.total - self.used, 0)
+
+    @property
+    def percent_used(self) -> int:
+        return min(100, round(100 * self.used / self.total)) if self.total else 100
+
+
+def quota_summary(*, agreement: Agreement) -> dict[str, QuotaLine]:
+    """Quota per kind derived from the ledger in one aggregate query."""
+    agg = QuotaEntry.objects.filter(agreement=agreement).aggregate(
+        **{
+            f"{kind}_{entry}": Sum("units", filter=Q(quota_kind=kind, entry_kind=entry), default=0)
+            for kind in QuotaKind.values
+            for entry in QuotaEntryKind.values
+        }
+    )
+    included = {QuotaKind.MAJOR: agreement.major_quota, QuotaKind.MINOR: agreement.minor_quota}
+    return {
+        kind: QuotaLine(
+            kind=kind,
+            included=included[kind],
+            extra=agg[f"{kind}_grant"],
+            used=-agg[f"{kind}_consume"] - agg[f"{kind}_refund"],
+        )
+        for kind in QuotaKind.values
+    }
+
+
+def quota_left(*, agreement: Agreement, kind: str) -> int:
+    return quota_summary(agreement=agreement)[kind].left
+
+
+@dataclass(frozen=True)
+class MoneySummary:
+    fee: Decimal
+    paid: Decimal
+    credit: Decimal
+    credit_used: Decimal
+
+    @property
+    def outstanding(self) -> Decimal:
+        return max(self.fee - self.paid, Decimal("0"))
+
+    @property
+    def is_paid(self) -> bool:
+        return self.paid >= self.fee
+
+    @property
+    def credit_left(self) -> Decimal:
+        return max(self.credit - self.credit_used, Decimal("0"))
+
+    @property
+    def credit_percent_used(self) -> int:
+        return min(100, round(100 * self.credit_used / self.credit)) if self.credit else 0
+
+
+def money_summary(*, agreement: Agreement) -> MoneySummary:
+    paid = agreement.payments.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+    used = agreement.marketing_activities.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+    return MoneySummary(
+        fee=agreement.fee, paid=paid, credit=agreement.marketing_credit, credit_used=used
+    )
+
+
+def partner_member_counts() -> dict[int, int]:
+    return dict(Partner.objects.annotate(n=Count("memberships")).values_list("pk", "n"))
