@@ -48,6 +48,10 @@ from partners import services as partner_services
 from partners.models import Agreement
 
 
+# full_clean must not touch relations or the protected state field.
+CLEAN_EXCLUDE = ["integration", "update_of", "created_by", "assigned_reviewer", "state"]
+
+
 class CertificationError(ProgramError):
     """A certification rule refused the action."""
 
@@ -133,7 +137,7 @@ def request_create(
         sla_target_days=sla.target_days(kind),
     )
     try:
-        request.full_clean(exclude=["integration", "update_of", "created_by", "assigned_reviewer"])
+        request.full_clean(exclude=CLEAN_EXCLUDE)
     except ValidationError as exc:
         raise CertificationError("; ".join(exc.messages)) from exc
     try:
@@ -176,9 +180,7 @@ def request_update_draft(
         if "kind" in fields:
             locked.sla_target_days = sla.target_days(locked.kind)
         try:
-            locked.full_clean(
-                exclude=["integration", "update_of", "created_by", "assigned_reviewer"]
-            )
+            locked.full_clean(exclude=CLEAN_EXCLUDE)
             locked.save()
         except ValidationError as exc:
             raise CertificationError("; ".join(exc.messages)) from exc

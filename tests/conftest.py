@@ -4,6 +4,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+pytest_plugins = ["tests.fakegithub"]
+
 
 def require_service(name: str, available: bool, why: str) -> None:
     """Skip a test that needs a service, or fail it when CI says services must be there."""
@@ -30,3 +32,129 @@ def pytest_report_header(config):
         f"certportal: database engine {db['ENGINE']} ({db.get('HOST') or db.get('NAME')})",
         f"certportal: redis {'configured' if settings.REDIS_URL else 'not configured'}",
     ]
+
+
+# --- Role fixtures: partner A (Acme-like) and a second tenant B --------------------------
+
+
+@pytest.fixture
+def manager(db):
+    from certportal import roles
+    from tests.factories import staff_user
+
+    return staff_user("manager-t", roles.PARTNER_MANAGER)
+
+
+@pytest.fixture
+def reviewer(db):
+    from certportal import roles
+    from tests.factories import staff_user
+
+    return staff_user("reviewer-t", roles.REVIEWER)
+
+
+@pytest.fixture
+def other_reviewer(db):
+    from certportal import roles
+    from tests.factories import staff_user
+
+    return staff_user("reviewer2-t", roles.REVIEWER)
+
+
+@pytest.fixture
+def support_agent(db):
+    from certportal import roles
+    from tests.factories import staff_user
+
+    return staff_user("support-t", roles.SUPPORT_AGENT)
+
+
+@pytest.fixture
+def partner(db):
+    from tests.factories import PartnerFactory
+
+    return PartnerFactory(name="Acme Test", slug="acme-test")
+
+
+@pytest.fixture
+def other_partner(db):
+    from tests.factories import PartnerFactory
+
+    return PartnerFactory(name="Globex Test", slug="globex-test")
+
+
+@pytest.fixture
+def partner_admin(partner):
+    from tests.factories import member
+
+    return member(partner, "admin", "acme-admin-t")
+
+
+@pytest.fixture
+def partner_developer(partner):
+    from tests.factories import member
+
+    return member(partner, "developer", "acme-dev-t")
+
+
+@pytest.fixture
+def partner_viewer(partner):
+    from tests.factories import member
+
+    return member(partner, "viewer", "acme-viewer-t")
+
+
+@pytest.fixture
+def other_partner_admin(other_partner):
+    from tests.factories import member
+
+    return member(other_partner, "admin", "globex-admin-t")
+
+
+@pytest.fixture
+def eligible_partner(partner, partner_admin, manager):
+    """Partner A with an approved business review, support plan and active paid agreement."""
+    from tests.factories import qualify
+
+    qualify(partner, manager=manager)
+    return partner
+
+
+@pytest.fixture
+def integration(partner):
+    from tests.factories import IntegrationFactory
+
+    return IntegrationFactory(partner=partner, name="Acme Captions", github_repo="acme/captions")
+
+
+@pytest.fixture
+def module_integration(partner):
+    from certifications.enums import ProductArea
+    from tests.factories import IntegrationFactory
+
+    return IntegrationFactory(
+        partner=partner,
+        name="Acme MediaSpace Module",
+        product_area=ProductArea.MEDIASPACE_MODULE,
+        github_repo="acme/ms-module",
+    )
+
+
+@pytest.fixture
+def draft(eligible_partner, integration, partner_admin):
+    """A complete draft request of partner A, ready to submit."""
+    from tests.factories import draft_request
+
+    return draft_request(integration, actor=partner_admin)
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media")},
+        },
+    }
