@@ -47,7 +47,6 @@ from partners import selectors as partner_selectors
 from partners import services as partner_services
 from partners.models import Agreement
 
-
 # full_clean must not touch relations or the protected state field.
 CLEAN_EXCLUDE = ["integration", "update_of", "created_by", "assigned_reviewer", "state"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
-from django_fsm import can_proceed, has_transition_perm
+from django_fsm import can_proceed
 
 from certportal.errors import ProgramError
 
@@ -32,7 +32,10 @@ def fire(
     if not can_proceed(method, check_conditions=False):
         state = obj.get_state_display() if hasattr(obj, "get_state_display") else obj.state
         raise error(f"Cannot {label}: it is {str(state).lower()}.", code="wrong_state")
-    if check_perm and not has_transition_perm(method, actor):
+    # django_fsm.has_transition_perm() also requires the conditions; check the role alone
+    # first so a refusal for the role never reveals which condition is unmet.
+    meta = method._django_fsm
+    if check_perm and not meta.has_transition_perm(obj, meta.field.get_state(obj), actor):
         raise error(f"Your role does not allow you to {label} this.", code="not_allowed")
     if not can_proceed(method):
         raise error(unmet or f"Cannot {label} yet: a required condition is not met.", code="unmet")

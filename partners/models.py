@@ -209,11 +209,6 @@ class Agreement(ConcurrentTransitionMixin, models.Model):
                 condition=~Q(state=AgreementState.CANCELLED),
                 name="agreement_one_per_partner_term",
             ),
-            models.UniqueConstraint(
-                fields=["partner"],
-                condition=Q(state=AgreementState.ACTIVE),
-                name="agreement_one_active_per_partner",
-            ),
             models.CheckConstraint(
                 condition=Q(term_end__gt=models.F("term_start")), name="agreement_term_positive"
             ),

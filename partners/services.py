@@ -437,13 +437,6 @@ def agreement_activate(*, agreement: Agreement, actor: Any) -> Agreement:
                 f"({locked.fee:,.2f} {locked.currency}); {money.outstanding:,.2f} is outstanding."
             ),
         )
-        # The previous term ends when its renewal starts.
-        for old in (
-            Agreement.objects.select_for_update()
-            .filter(partner_id=locked.partner_id, state=AgreementState.ACTIVE)
-            .exclude(pk=locked.pk)
-        ):
-            _agreement_fire(old, "expire", actor=actor, comment="Superseded by the renewed term")
         notify(
             recipients=[*partner_admins(locked.partner_id), *partner_managers()],
             event="agreement_activated",

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import math
 import re
 import threading
 import time
@@ -36,10 +37,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+import jwt
 import requests
 from django.conf import settings
 from github import Auth, Github, GithubException
 from github.Repository import Repository
+from urllib3.exceptions import NewConnectionError
+from urllib3.exceptions import TimeoutError as Urllib3Timeout
 from urllib3.util.retry import Retry
 
 __all__ = [
@@ -381,7 +385,8 @@ def _client() -> Github:
     client = Github(
         base_url=settings.GITHUB_API_URL,
         auth=_build_auth(),
-        timeout=settings.GITHUB_TIMEOUT,
+        # PyGithub insists on whole seconds.
+        timeout=max(1, math.ceil(settings.GITHUB_TIMEOUT)),
         user_agent=_USER_AGENT,
         per_page=_PER_PAGE,
         retry=_retry_policy(),
@@ -401,11 +406,18 @@ def _authenticate(client: Github) -> None:
     auth = client.requester.auth
     if not isinstance(auth, Auth.AppInstallationAuth):
         return
-    with _translate("authenticate as the GitHub App installation", "the GitHub App"):
+    with _translate("authenticate as", "the GitHub App installation"):
         try:
             auth.token  # noqa: B018 - property access fetches or refreshes the token
+        except (jwt.PyJWTError, ValueError) as exc:
+            raise GitHubNotConfigured(
+                f"GITHUB_APP_PRIVATE_KEY cannot sign a GitHub App token ({exc})."
+            ) from exc
         except GithubException as exc:
-            if exc.status in (401, 403, 404):
+            rate_limited = (
+                _rate_limit_wait(exc.status, _lower_headers(exc.headers), _message(exc)) is not None
+            )
+            if exc.status in (401, 404) or (exc.status == 403 and not rate_limited):
                 raise GitHubPermanentError(
                     "GitHub did not let the portal act as its GitHub App (HTTP "
                     f"{exc.status}: {_message(exc)}). Staff need to check GITHUB_APP_ID, "
@@ -531,17 +543,35 @@ def _translate(action: str, label: str) -> Iterator[None]:
         raise
     except GithubException as exc:
         raise _error_for(exc, action, label) from exc
-    except requests.Timeout as exc:
+    except requests.RequestException as exc:
+        if not _is_timeout(exc):
+            raise _unreachable(exc, action, label) from exc
         raise GitHubTransientError(
             f"GitHub did not answer in time while trying to {action} {label}.",
             retry_after=_DEFAULT_TRANSIENT_WAIT,
         ) from exc
-    except (requests.RequestException, json.JSONDecodeError) as exc:
-        # Connection refused/reset, retries exhausted, or a truncated body from a proxy.
-        raise GitHubTransientError(
-            f"Could not reach GitHub while trying to {action} {label} ({type(exc).__name__}).",
-            retry_after=_DEFAULT_TRANSIENT_WAIT,
-        ) from exc
+    except json.JSONDecodeError as exc:
+        raise _unreachable(exc, action, label) from exc
+
+
+def _is_timeout(exc: requests.RequestException) -> bool:
+    # A timeout that used up urllib3's retries arrives as ConnectionError(MaxRetryError)
+    # whose reason is the timeout.
+    if isinstance(exc, requests.Timeout):
+        return True
+    # (urllib3 files "connection refused" under ConnectTimeoutError too; that is no timeout.)
+    reasons = [getattr(arg, "reason", None) for arg in exc.args]
+    return any(
+        isinstance(r, Urllib3Timeout) and not isinstance(r, NewConnectionError) for r in reasons
+    )
+
+
+def _unreachable(exc: Exception, action: str, label: str) -> GitHubTransientError:
+    # Connection refused/reset, retries exhausted, or a truncated body from a proxy.
+    return GitHubTransientError(
+        f"Could not reach GitHub while trying to {action} {label} ({type(exc).__name__}).",
+        retry_after=_DEFAULT_TRANSIENT_WAIT,
+    )
 
 
 # --- Repository references ------------------------------------------------------------
@@ -615,7 +645,10 @@ def get_repository(full_name: str | None = None, repo_id: int | None = None) -> 
     """
     if repo_id is None and not full_name:
         raise ValueError("get_repository needs full_name or repo_id")
-    ref = _ref(repo_id if repo_id is not None else full_name)  # type: ignore[arg-type]
+    if repo_id is not None:
+        ref = _Ref(repo_id, full_name or f"with id {repo_id}")
+    else:
+        ref = _ref(full_name)  # type: ignore[arg-type]
     client = _session()
     with _translate("read the repository", ref.label):
         repo = client.get_repo(ref.key)

@@ -166,7 +166,11 @@ def complete_package(request: CertificationRequest, *, actor: User) -> Certifica
 
 
 def draft_request(
-    integration: Integration, *, actor: User, version: str = "1.0.0", kind: str = RequestKind.INITIAL
+    integration: Integration,
+    *,
+    actor: User,
+    version: str = "1.0.0",
+    kind: str = RequestKind.INITIAL,
 ) -> CertificationRequest:
     request = cert_services.request_create(
         integration=integration, actor=actor, version=version, kind=kind

@@ -44,8 +44,22 @@ __all__ = ["FakeGitHub", "FakeInvitation", "FakeRepo", "RecordedRequest", "fake_
 DEFAULT_TOKEN = "fake-github-token"
 
 # GitHub's invite vocabulary ("pull"/"push") vs. its role names ("read"/"write").
-_ROLE_NAME = {"pull": "read", "triage": "triage", "push": "write", "maintain": "maintain", "admin": "admin"}
+_ROLE_NAME = {
+    "pull": "read",
+    "triage": "triage",
+    "push": "write",
+    "maintain": "maintain",
+    "admin": "admin",
+}
 _PERMISSION_ORDER = ("pull", "triage", "push", "maintain", "admin")
+# The older "permission" field of GET .../collaborators/{login}/permission.
+_LEGACY_PERMISSION = {
+    "pull": "read",
+    "triage": "read",
+    "push": "write",
+    "maintain": "write",
+    "admin": "admin",
+}
 
 
 @dataclass
@@ -288,7 +302,9 @@ class FakeGitHub:
 
     def forbid_next(self, pattern: str, *, times: int = 1) -> None:
         """A 403 that is not a rate limit, as when the token lacks admin rights."""
-        self.fail_next(pattern, times=times, status=403, message="Must have admin rights to Repository.")
+        self.fail_next(
+            pattern, times=times, status=403, message="Must have admin rights to Repository."
+        )
 
     def hang_next(self, pattern: str, *, times: int = 1, seconds: float = 30.0) -> None:
         """Hold the next matching requests past any client timeout, then drop them."""
@@ -452,16 +468,24 @@ class FakeGitHub:
             # GitHub App endpoints take the app's JWT; the signature is not checked here.
             if scheme == "bearer" and credential.count(".") == 2:
                 return None
-        elif scheme in ("token", "bearer") and credential and (
-            self.accept_any_token
-            or credential == self.token
-            or credential in self.installation_tokens
+        elif (
+            scheme in ("token", "bearer")
+            and credential
+            and (
+                self.accept_any_token
+                or credential == self.token
+                or credential in self.installation_tokens
+            )
         ):
             return None
         message = "Requires authentication" if not authorization else "Bad credentials"
-        return _Response(401, {"message": message, "documentation_url": "https://docs.github.com/rest"})
+        return _Response(
+            401, {"message": message, "documentation_url": "https://docs.github.com/rest"}
+        )
 
-    def handle(self, method: str, raw_path: str, body: bytes, authorization: str) -> _Response | None:
+    def handle(
+        self, method: str, raw_path: str, body: bytes, authorization: str
+    ) -> _Response | None:
         """Answer one request; None means "drop the connection without answering"."""
         split = urlsplit(raw_path)
         path, query = unquote(split.path), parse_qs(split.query)
@@ -494,7 +518,10 @@ class FakeGitHub:
             try:
                 response = self._route(method, path, query, body)
             except _NotFoundError:
-                response = _Response(404, {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"})
+                response = _Response(
+                    404,
+                    {"message": "Not Found", "documentation_url": "https://docs.github.com/rest"},
+                )
         response.headers = {**self._limit_headers(remaining=remaining), **response.headers}
         return response
 
@@ -514,7 +541,12 @@ class FakeGitHub:
             if parts[1].lower() in self.missing_users:
                 raise _NotFoundError
             return _Response(200, self._user_json(parts[1]))
-        if parts[:2] == ["app", "installations"] and len(parts) == 4 and parts[3] == "access_tokens" and method == "POST":
+        if (
+            parts[:2] == ["app", "installations"]
+            and len(parts) == 4
+            and parts[3] == "access_tokens"
+            and method == "POST"
+        ):
             return self._issue_installation_token()
         if parts[:1] == ["repos"] and len(parts) >= 3:
             old_name = f"{parts[1]}/{parts[2]}"
@@ -522,10 +554,16 @@ class FakeGitHub:
             rest = parts[3:]
             if repo is None and old_name.lower() in self._renamed:
                 # GitHub's answer for a renamed or transferred repository.
-                new_path = "/".join(["", "repositories", str(self._renamed[old_name.lower()]), *rest])
+                new_path = "/".join(
+                    ["", "repositories", str(self._renamed[old_name.lower()]), *rest]
+                )
                 status = 301 if method == "GET" else 307
                 location = f"{self.base_url}{new_path}"
-                return _Response(status, {"message": "Moved Permanently", "url": location}, {"Location": location})
+                return _Response(
+                    status,
+                    {"message": "Moved Permanently", "url": location},
+                    {"Location": location},
+                )
         elif parts[:1] == ["repositories"] and len(parts) >= 2 and parts[1].isdigit():
             repo = self.repos.get(int(parts[1]))
             rest = parts[2:]
@@ -546,7 +584,10 @@ class FakeGitHub:
             case "GET", ["commits", sha]:
                 return self._commit(repo, sha)
             case "GET", ["collaborators"]:
-                items = [self._collaborator_json(login, perm) for login, perm in sorted(repo.collaborators.items())]
+                items = [
+                    self._collaborator_json(login, perm)
+                    for login, perm in sorted(repo.collaborators.items())
+                ]
                 return self._page(items, query, f"/repositories/{repo.id}/collaborators")
             case "GET", ["collaborators", login]:
                 return _Response(204 if self._collaborator_key(repo, login) else 404)
@@ -556,9 +597,7 @@ class FakeGitHub:
                 return _Response(
                     200,
                     {
-                        "permission": {"pull": "read", "triage": "read", "push": "write", "maintain": "write"}.get(
-                            permission or "", permission or "none"
-                        ),
+                        "permission": _LEGACY_PERMISSION.get(permission or "", "none"),
                         "role_name": _ROLE_NAME.get(permission or "", "none"),
                         "user": self._user_json(login),
                     },
@@ -571,7 +610,10 @@ class FakeGitHub:
                     del repo.collaborators[key]
                 return _Response(204)
             case "GET", ["invitations"]:
-                items = [self._invitation_json(repo, inv) for inv in sorted(repo.invitations.values(), key=lambda i: i.id)]
+                items = [
+                    self._invitation_json(repo, inv)
+                    for inv in sorted(repo.invitations.values(), key=lambda i: i.id)
+                ]
                 return self._page(items, query, f"/repositories/{repo.id}/invitations")
             case "DELETE", ["invitations", invitation_id] if invitation_id.isdigit():
                 if repo.invitations.pop(int(invitation_id), None) is None:
@@ -610,7 +652,11 @@ class FakeGitHub:
         if not repo.commits:
             return _Response(409, {"message": "Git Repository is empty."})
         wanted = sha.lower()
-        full = next((c for c in sorted(repo.commits) if c.startswith(wanted)), None) if len(wanted) >= 7 else None
+        full = (
+            next((c for c in sorted(repo.commits) if c.startswith(wanted)), None)
+            if len(wanted) >= 7
+            else None
+        )
         if full is None:
             return _Response(422, {"message": f"No commit found for SHA: {sha}"})
         api = f"{self.base_url}/repos/{repo.full_name}"
@@ -632,7 +678,13 @@ class FakeGitHub:
         payload = json.loads(body or b"{}") or {}
         permission = payload.get("permission", "push")
         if permission not in _ROLE_NAME:
-            return _Response(422, {"message": "Validation Failed", "errors": [f"{permission} is not a valid permission"]})
+            return _Response(
+                422,
+                {
+                    "message": "Validation Failed",
+                    "errors": [f"{permission} is not a valid permission"],
+                },
+            )
         if login.lower() in self.missing_users:
             raise _NotFoundError
         if login.lower() == repo.owner.lower():
@@ -642,12 +694,21 @@ class FakeGitHub:
             repo.collaborators[key] = permission
             return _Response(204)
         pending = next(
-            (i for i in repo.invitations.values() if i.login.lower() == login.lower() and not i.expired), None
+            (
+                i
+                for i in repo.invitations.values()
+                if i.login.lower() == login.lower() and not i.expired
+            ),
+            None,
         )
         if pending is None:
-            for stale in [i.id for i in repo.invitations.values() if i.login.lower() == login.lower()]:
+            for stale in [
+                i.id for i in repo.invitations.values() if i.login.lower() == login.lower()
+            ]:
                 del repo.invitations[stale]
-            pending = FakeInvitation(next(self._invitation_ids), login, permission, datetime.now(UTC))
+            pending = FakeInvitation(
+                next(self._invitation_ids), login, permission, datetime.now(UTC)
+            )
             repo.invitations[pending.id] = pending
         pending.permission = permission
         return _Response(201, self._invitation_json(repo, pending))
@@ -666,7 +727,9 @@ class FakeGitHub:
             },
         )
 
-    def _page(self, items: list[dict[str, Any]], query: dict[str, list[str]], path: str) -> _Response:
+    def _page(
+        self, items: list[dict[str, Any]], query: dict[str, list[str]], path: str
+    ) -> _Response:
         """GitHub-style pagination: ``page``/``per_page`` and a ``Link`` header."""
         per_page = max(1, min(int(query.get("per_page", ["30"])[0]), 100))
         page = max(1, int(query.get("page", ["1"])[0]))
@@ -683,7 +746,10 @@ class FakeGitHub:
 
 
 _ROUTES: list[tuple[str, str]] = [
-    ("/repos/*/*/collaborators/*/permission", "/repos/{owner}/{repo}/collaborators/{login}/permission"),
+    (
+        "/repos/*/*/collaborators/*/permission",
+        "/repos/{owner}/{repo}/collaborators/{login}/permission",
+    ),
     ("/repos/*/*/collaborators/*", "/repos/{owner}/{repo}/collaborators/{login}"),
     ("/repos/*/*/collaborators", "/repos/{owner}/{repo}/collaborators"),
     ("/repos/*/*/invitations/*", "/repos/{owner}/{repo}/invitations/{id}"),
@@ -718,11 +784,17 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        response = self.fake.handle(self.command, self.path, body, self.headers.get("Authorization", ""))
+        response = self.fake.handle(
+            self.command, self.path, body, self.headers.get("Authorization", "")
+        )
         if response is None:
             self.close_connection = True
             return
-        payload = b"" if response.body is None or response.status == 204 else json.dumps(response.body).encode()
+        payload = (
+            b""
+            if response.body is None or response.status == 204
+            else json.dumps(response.body).encode()
+        )
         self.send_response(response.status)
         if payload:
             self.send_header("Content-Type", "application/json; charset=utf-8")

@@ -6,50 +6,147 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('certifications', '0001_initial'),
+        ("certifications", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Finding',
+            name="Finding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stage', models.CharField(choices=[('intake', 'Intake'), ('user_testing', 'User testing'), ('code_review', 'Code review')], max_length=16)),
-                ('category', models.CharField(choices=[('security', 'Security'), ('functional', 'Functional'), ('future_proof', 'Future-proof'), ('naming', 'Naming'), ('coding_practice', 'Coding practice'), ('documentation', 'Documentation'), ('ux', 'UX')], max_length=20)),
-                ('severity', models.CharField(choices=[('critical', 'Critical'), ('major', 'Major'), ('minor', 'Minor'), ('suggestion', 'Suggestion')], max_length=12)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('addressed', 'Addressed by partner'), ('verified', 'Verified'), ('wont_fix', "Won't fix")], default='open', max_length=12)),
-                ('title', models.CharField(max_length=200)),
-                ('reviewer_note', models.TextField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('guideline', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='certifications.guideline')),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='findings', to='certifications.certificationrequest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "stage",
+                    models.CharField(
+                        choices=[
+                            ("intake", "Intake"),
+                            ("user_testing", "User testing"),
+                            ("code_review", "Code review"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("security", "Security"),
+                            ("functional", "Functional"),
+                            ("future_proof", "Future-proof"),
+                            ("naming", "Naming"),
+                            ("coding_practice", "Coding practice"),
+                            ("documentation", "Documentation"),
+                            ("ux", "UX"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[
+                            ("critical", "Critical"),
+                            ("major", "Major"),
+                            ("minor", "Minor"),
+                            ("suggestion", "Suggestion"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("addressed", "Addressed by partner"),
+                            ("verified", "Verified"),
+                            ("wont_fix", "Won't fix"),
+                        ],
+                        default="open",
+                        max_length=12,
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("reviewer_note", models.TextField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "guideline",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="certifications.guideline",
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="findings",
+                        to="certifications.certificationrequest",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['stage', 'created_at', 'id'],
+                "ordering": ["stage", "created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='FindingReply',
+            name="FindingReply",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('body', models.TextField()),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('finding', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='replies', to='reviews.finding')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("body", models.TextField()),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "finding",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="replies",
+                        to="reviews.finding",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'id'],
+                "ordering": ["at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='finding',
-            index=models.Index(fields=['request', 'stage', 'status'], name='finding_req_stage_status'),
+            model_name="finding",
+            index=models.Index(
+                fields=["request", "stage", "status"], name="finding_req_stage_status"
+            ),
         ),
     ]

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 
 from certportal import roles
 
@@ -39,10 +40,15 @@ class Command(BaseCommand):
                 "seed_demo creates accounts with the password 'demo'; refusing with DEBUG off. "
                 "Use --force on a throwaway instance only."
             )
-        with transaction.atomic():
-            users = self._users()
-            from certportal.demo import seed_program
+        from certportal.demo import seed_program
 
+        # The demo's history would otherwise e-mail (print) every notification it creates;
+        # they stay in each user's in-app list.
+        with (
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"),
+            transaction.atomic(),
+        ):
+            users = self._users()
             seed_program(users=users, stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (password 'demo'):"))
         for username, name, _email, group in DEMO_USERS:
