@@ -11,6 +11,14 @@ def _url(name: str) -> str | None:
         return None
 
 
+def _is_member(user) -> bool:
+    cached = getattr(user, "_certportal_is_member", None)
+    if cached is None:
+        cached = user.memberships.exists()
+        user._certportal_is_member = cached
+    return cached
+
+
 def portal(request):
     user = getattr(request, "user", None)
     authenticated = bool(user and user.is_authenticated)
@@ -18,6 +26,6 @@ def portal(request):
         "SITE_NAME": settings.SITE_NAME,
         "nav_is_staff": roles.is_vendor_staff(user) if authenticated else False,
         "nav_is_manager": roles.is_partner_manager(user) if authenticated else False,
-        "nav_portal_url": _url("portal:dashboard") if authenticated else None,
+        "nav_portal_url": _url("portal:dashboard") if authenticated and _is_member(user) else None,
         "nav_manage_url": _url("manage:overview") if authenticated else None,
     }

@@ -150,12 +150,30 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 5,
 }
 CELERY_TASK_PUBLISH_RETRY = False
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Delivers notifications whose task was lost (broker down at commit time).
+    "outbox-sweep": {"task": "certportal.notifications.sweep", "schedule": 60.0},
+    # Brings GitHub repository access back in line with the database.
+    "github-access-reconcile": {
+        "task": "certportal.reviews.reconcile_repo_access",
+        "schedule": 3600.0,
+    },
+    "sla-reminders": {"task": "certportal.reviews.send_sla_reminders", "schedule": 86400.0},
+    "agreement-expiry-reminders": {
+        "task": "certportal.partners.agreement_expiry_reminders",
+        "schedule": 86400.0,
+    },
+    "agreements-expire-due": {
+        "task": "certportal.partners.agreements_expire_due",
+        "schedule": 86400.0,
+    },
+}
 
 # --- Files ----------------------------------------------------------------------------
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
-# No MEDIA_URL: uploads are private and only served through permission-checked views.
-MEDIA_URL = None
+# Uploads are private: nothing serves this prefix and the storage has no base URL, so a
+# file is only ever reached through a permission-checked download view.
+MEDIA_URL = "/private-media/"
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 if AWS_STORAGE_BUCKET_NAME:
     DEFAULT_STORAGE = {
@@ -215,6 +233,9 @@ GITHUB_REVIEWER_LOGINS = env.list("GITHUB_REVIEWER_LOGINS", default=[])
 GITHUB_TIMEOUT = env.int("GITHUB_TIMEOUT", default=15)
 GITHUB_REVOKE_ON_CLOSE = env.bool("GITHUB_REVOKE_ON_CLOSE", default=False)
 GITHUB_REVOKE_IDLE_DAYS = env.int("GITHUB_REVOKE_IDLE_DAYS", default=30)
+# PyGithub's spacing between requests / writes (secondary rate limits); tests set None.
+GITHUB_SECONDS_BETWEEN_REQUESTS = env.float("GITHUB_SECONDS_BETWEEN_REQUESTS", default=0.25)
+GITHUB_SECONDS_BETWEEN_WRITES = env.float("GITHUB_SECONDS_BETWEEN_WRITES", default=1.0)
 
 # --- Field encryption (test-account passwords, tokens) --------------------------------
 DEV_FIELD_ENCRYPTION_KEY = "Y2VydHBvcnRhbC1kZXZlbG9wbWVudC1vbmx5LWtleSE="

@@ -96,7 +96,9 @@ def test_s3_bucket_switches_default_storage():
 
 
 def test_local_storage_is_private_by_default():
-    value = settings_value("s.STORAGES['default']['BACKEND'], s.MEDIA_URL")
+    value = settings_value(
+        "s.STORAGES['default']['BACKEND'], s.STORAGES['default']['OPTIONS']['base_url']"
+    )
     assert value == "('django.core.files.storage.FileSystemStorage', None)"
 
 
