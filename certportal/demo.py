@@ -269,6 +269,7 @@ def seed_program(*, users: dict, stdout=None) -> None:
         if stdout is not None:
             stdout.write(f"Created demo partner {partner_name}")
     _ensure_every_state(stdout)
+    seed_support(users)
 
 
 def _ensure_every_state(stdout) -> None:
@@ -280,4 +281,54 @@ def _ensure_every_state(stdout) -> None:
         stdout.write(f"Demo data lacks states: {', '.join(missing)}")
 
 
-__all__ = ["dt", "seed_program"]
+def seed_support(users: dict) -> None:
+    """A demo ticket routed to Acme, the support meetings of certified versions, and one
+    deployed cycle (idempotent)."""
+    from certifications import deployments
+    from certifications.models import CertificationRequest
+    from support import services as support_services
+    from support.enums import Classification, Severity
+    from support.models import DeploymentCycle, Ticket
+
+    agent = users.get("support")
+    if agent is None:
+        return
+    for request_id in CertificationRequest.objects.filter(
+        state__in=[RequestState.CERTIFIED, RequestState.PUBLISHED]
+    ).values_list("pk", flat=True):
+        support_services.meeting_ensure(request_id=request_id)
+    acme = Partner.objects.filter(name="Acme").first()
+    certified = (
+        CertificationRequest.objects.filter(
+            integration__partner=acme, state__in=[RequestState.CERTIFIED, RequestState.PUBLISHED]
+        )
+        .select_related("integration")
+        .first()
+    )
+    if certified is not None and not Ticket.objects.filter(partner=acme).exists():
+        ticket = support_services.ticket_create(
+            integration=certified.integration,
+            actor=agent,
+            severity=Severity.HIGH,
+            subject="Captions do not appear after publishing",
+            description="A university customer reports captions missing on newly published entries.",
+            customer_name="Example University",
+        )
+        support_services.ticket_triage(
+            ticket=ticket,
+            actor=agent,
+            classification=Classification.PARTNER,
+            comment="The captioning job never starts on the partner's side.",
+        )
+        support_services.ticket_note(
+            ticket=ticket, actor=agent, body="Customer is on the enterprise plan; watch closely."
+        )
+    today = timezone.localdate()
+    past = deployments.cycle_days_between(today - dt.timedelta(days=28), today)
+    if past and not DeploymentCycle.objects.filter(deploy_on=past[-1]).exists():
+        support_services.deployment_mark_deployed(
+            deploy_on=past[-1], actor=agent, notes="Demo: shipped on schedule."
+        )
+
+
+__all__ = ["dt", "seed_program", "seed_support"]

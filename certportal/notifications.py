@@ -109,7 +109,7 @@ def deliver(notification_id: int) -> str:
     """Send one notification by e-mail exactly once. Returns the resulting state."""
     with transaction.atomic():
         row = (
-            Notification.objects.select_for_update(skip_locked=True)
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("recipient")
             .filter(pk=notification_id, state=NotificationState.PENDING)
             .first()
@@ -169,3 +169,12 @@ def mark_read(*, user: Any, notification_id: int | None = None) -> int:
     if notification_id is not None:
         qs = qs.filter(pk=notification_id)
     return qs.update(read_at=timezone.now())
+
+
+def preferences_save(*, user: Any, email_noncritical: bool) -> UserProfile:
+    """Store whether non-critical notifications are also e-mailed (critical ones always are)."""
+    profile, _ = UserProfile.objects.get_or_create(user=user)
+    if profile.email_noncritical != email_noncritical:
+        profile.email_noncritical = email_noncritical
+        profile.save(update_fields=["email_noncritical"])
+    return profile

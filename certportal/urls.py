@@ -13,9 +13,12 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     # portal-urls (partner portal: /portal/ and /verify/)
+    path("", include("certportal.portal_urls")),
     # manage-urls (partner managers: /manage/)
-    # support-urls
-    # notifications-urls
+    path("manage/", include("certportal.manage_urls")),
+    path("portal/", include("support.urls")),
+    path("manage/", include("support.staff_urls")),
+    path("notifications/", include("certportal.notification_urls")),
 ]
 
 handler404 = "certportal.views.page_not_found"

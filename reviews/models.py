@@ -57,3 +57,60 @@ class FindingReply(models.Model):
 
     def __str__(self) -> str:
         return f"Reply to finding {self.finding_id}"
+
+
+class GrantState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    INVITED = "invited", "Invited (waiting for the reviewer to accept)"
+    ACTIVE = "active", "Active"
+    FAILED = "failed", "Failed"
+    REVOKED = "revoked", "Revoked"
+
+
+class GrantSource(models.TextChoices):
+    CONFIGURED = "configured", "Vendor reviewer account"
+    ASSIGNED = "assigned", "Assigned reviewer"
+
+
+class RepoAccessGrant(models.Model):
+    """Read access of one vendor GitHub login to an integration's repository.
+
+    One row per (integration, login): access is to the repository, which all versions of
+    the integration share. ``request`` is the request that last needed it. Only
+    ``reviews.access`` writes these rows; partners and staff read them to see where
+    access stands."""
+
+    integration = models.ForeignKey(
+        "certifications.Integration", on_delete=models.CASCADE, related_name="access_grants"
+    )
+    request = models.ForeignKey(
+        "certifications.CertificationRequest",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="access_grants",
+    )
+    github_login = models.CharField(max_length=39)
+    source = models.CharField(
+        max_length=16, choices=GrantSource.choices, default=GrantSource.CONFIGURED
+    )
+    permission = models.CharField(max_length=16, default="pull")
+    state = models.CharField(max_length=16, choices=GrantState.choices, default=GrantState.PENDING)
+    invitation_id = models.PositiveBigIntegerField(null=True, blank=True)
+    last_checked_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["integration_id", "github_login"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "github_login"], name="grant_unique_login_per_integration"
+            )
+        ]
+        indexes = [models.Index(fields=["state", "last_checked_at"], name="grant_state_checked")]
+
+    def __str__(self) -> str:
+        return f"{self.github_login} → {self.integration_id} ({self.state})"

@@ -1,5 +1,21 @@
 from django.apps import AppConfig
 
 
+def _on_request_transitioned(sender, *, request_id, transition, **kwargs) -> None:
+    """A certified version gets its post-certification support meeting (sent after commit)."""
+    if transition != "cr_pass":
+        return
+    from support.services import meeting_ensure
+
+    meeting_ensure(request_id=request_id)
+
+
 class SupportConfig(AppConfig):
     name = "support"
+
+    def ready(self) -> None:
+        from certifications.signals import request_transitioned
+
+        request_transitioned.connect(
+            _on_request_transitioned, dispatch_uid="support.meeting_on_certified"
+        )

@@ -149,6 +149,29 @@ def draft(eligible_partner, integration, partner_admin):
 
 
 @pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Transactional tests flush every table when they end, including the rows data
+    migrations created (staff groups, the guideline catalogue); put them back first."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    import importlib
+
+    from django.apps import apps
+
+    request.getfixturevalue("transactional_db")
+    importlib.import_module("certportal.migrations.0001_staff_groups").create_groups(apps, None)
+    importlib.import_module("certifications.migrations.0002_seed_guidelines").seed(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    # Users are created in most tests; argon2 (the production hasher, pinned in
+    # test_settings) would dominate the run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.STORAGES = {

@@ -187,9 +187,9 @@ __all__ = [
     "UserFactory",
     "complete_package",
     "draft_request",
+    "dt",
     "member",
     "qualify",
     "roles",
     "staff_user",
-    "dt",
 ]

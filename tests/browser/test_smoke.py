@@ -3,7 +3,7 @@ import pytest
 from tests.browser.conftest import login
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_login_page_is_accessible_and_signs_in(page, live_server, shoot, axe_check):

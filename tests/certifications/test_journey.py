@@ -146,8 +146,12 @@ def test_new_partner_to_published_listing(manager, reviewer):
 
 
 def test_notifications_are_delivered_after_commit(
-    draft, partner_admin, mailoutbox, django_capture_on_commit_callbacks
+    draft, partner_admin, mailoutbox, django_capture_on_commit_callbacks, monkeypatch
 ):
+    from certportal.celery import app
+
+    # As on a machine without REDIS_URL: tasks run in-process when the commit hook fires.
+    monkeypatch.setitem(app.conf, "task_always_eager", True)
     with django_capture_on_commit_callbacks(execute=True):
         services.request_submit(request=draft, actor=partner_admin)
     assert any("was submitted for certification" in m.subject for m in mailoutbox)

@@ -12,7 +12,7 @@ from partners import selectors as partner_selectors
 from tests.factories import IntegrationFactory, draft_request, qualify
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_concurrent_submissions_take_the_last_unit_once(
     require_postgres, partner, partner_admin, manager
 ):

@@ -29,6 +29,7 @@ def run_python(code: str, **env_overrides: str) -> subprocess.CompletedProcess:
             "ALLOWED_HOSTS",
             "FIELD_ENCRYPTION_KEYS",
             "AWS_STORAGE_BUCKET_NAME",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
         }
     }
     env.update(env_overrides)
@@ -132,7 +133,11 @@ def test_check_deploy_is_clean_in_production():
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env={
-            **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}},
+            **{
+                k: v
+                for k, v in os.environ.items()
+                if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+            },
             "DEBUG": "false",
             "SECRET_KEY": PROD_KEY,
             "ALLOWED_HOSTS": "portal.example.com",
@@ -156,3 +161,8 @@ def test_production_cookies_use_host_prefix_and_are_secure():
         FIELD_ENCRYPTION_KEYS=FIELD_KEY,
     )
     assert value == "('__Host-sessionid', '__Host-csrftoken', True, True, 'Lax')"
+
+
+def test_passwords_are_hashed_with_argon2():
+    value = settings_value("s.PASSWORD_HASHERS[0]")
+    assert value == "'django.contrib.auth.hashers.Argon2PasswordHasher'"

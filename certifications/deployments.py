@@ -1,0 +1,79 @@
+"""The two-week deployment calendar of certified module updates, for display.
+
+`certifications.updates.deployment_slot` decides a certified update's deployment day (set
+on the request at certification); this module lists the cycles around a date and groups the
+requests that ship in each."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from itertools import groupby
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from certifications.enums import RequestState
+from certifications.models import CertificationRequest
+from certifications.updates import DeploymentSlot, deployment_slot
+
+
+def cycle_days_between(start: dt.date, end: dt.date) -> list[dt.date]:
+    """Every deployment day from `start` to `end` inclusive."""
+    anchor = dt.date.fromisoformat(settings.DEPLOYMENT_CYCLE_ANCHOR)
+    period = settings.DEPLOYMENT_CYCLE_DAYS
+    offset = (start - anchor).days
+    day = anchor + dt.timedelta(days=-(-offset // period) * period)
+    days = []
+    while day <= end:
+        days.append(day)
+        day += dt.timedelta(days=period)
+    return days
+
+
+def cutoff_of(deploy_on: dt.date) -> dt.date:
+    return deploy_on - dt.timedelta(days=settings.DEPLOYMENT_CUTOFF_DAYS)
+
+
+def slot_if_certified_on(day: dt.date) -> DeploymentSlot:
+    """The cycle an update certified on `day` would ship in (what a partner plans with)."""
+    return deployment_slot(day)
+
+
+@dataclass
+class Cycle:
+    deploy_on: dt.date
+    cutoff: dt.date
+    requests: list[CertificationRequest] = field(default_factory=list)
+    deployed: Any = None  # the DeploymentCycle row once marked deployed (support app)
+
+
+def scheduled_requests(queryset: QuerySet[CertificationRequest]) -> QuerySet:
+    """Certified updates with a deployment day, in calendar order."""
+    return (
+        queryset.filter(
+            deployment_date__isnull=False,
+            state__in=(RequestState.CERTIFIED, RequestState.PUBLISHED),
+        )
+        .select_related("integration", "integration__partner")
+        .order_by("deployment_date", "integration__name", "pk")
+    )
+
+
+def calendar(
+    queryset: QuerySet[CertificationRequest], *, start: dt.date, end: dt.date
+) -> list[Cycle]:
+    """Every cycle from `start` to `end` (empty ones too) with what ships in each; cycles
+    outside the range that still hold requests are included as well."""
+    cycles = {
+        day: Cycle(deploy_on=day, cutoff=cutoff_of(day)) for day in cycle_days_between(start, end)
+    }
+    rows = scheduled_requests(queryset).filter(
+        deployment_date__gte=start - dt.timedelta(days=settings.DEPLOYMENT_CYCLE_DAYS * 6),
+        deployment_date__lte=end,
+    )
+    for day, group in groupby(rows, key=lambda r: r.deployment_date):
+        cycle = cycles.setdefault(day, Cycle(deploy_on=day, cutoff=cutoff_of(day)))
+        cycle.requests.extend(group)
+    return [cycles[day] for day in sorted(cycles)]

@@ -1,0 +1,110 @@
+"""Partner-portal forms of the certifications app: input validation only; the views call
+the services with `cleaned_data`."""
+
+from __future__ import annotations
+
+from django import forms
+
+from certifications.enums import ChecklistAnswer, DocumentType, EnvironmentKind, RequestKind
+from certifications.models import Integration, repo_validator, sha_validator
+
+
+class IntegrationForm(forms.ModelForm):
+    class Meta:
+        model = Integration
+        fields = ["name", "product_area", "github_repo", "description"]
+        labels = {"github_repo": "GitHub repository (owner/name)"}
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+    def clean_github_repo(self) -> str:
+        value = self.cleaned_data["github_repo"].strip()
+        value = value.removeprefix("https://github.com/").rstrip("/")
+        repo_validator(value)
+        return value
+
+
+class RequestDetailsForm(forms.Form):
+    version = forms.CharField(label="Version", max_length=40, help_text="For example 2.1.0")
+    kind = forms.ChoiceField(label="Kind of request", choices=RequestKind.choices)
+    commit_sha = forms.CharField(
+        label="Commit SHA",
+        max_length=40,
+        required=False,
+        help_text="The commit under review (7 to 40 hexadecimal characters).",
+    )
+
+    def clean_commit_sha(self) -> str:
+        value = self.cleaned_data["commit_sha"].strip().lower()
+        if value:
+            sha_validator(value)
+        return value
+
+
+class ChecklistForm(forms.Form):
+    """README confirmation plus one yes / n.a. answer per active guideline. Answers are
+    optional so a half-done checklist can be saved; the review step lists what is left."""
+
+    readme_confirmed = forms.BooleanField(
+        label="The README covers what the integration does, its features, the UI items it "
+        "changes, the processes it adds, configuration and deployment.",
+        required=False,
+    )
+
+    def __init__(self, *args, guidelines=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.guidelines = list(guidelines)
+        for guideline in self.guidelines:
+            self.fields[f"g_{guideline.code}"] = forms.ChoiceField(
+                label=f"{guideline.code} {guideline.title}",
+                help_text=guideline.description,
+                choices=ChecklistAnswer.choices,
+                widget=forms.RadioSelect,
+                required=False,
+            )
+
+    def checklist(self) -> dict[str, str]:
+        return {
+            g.code: self.cleaned_data[f"g_{g.code}"]
+            for g in self.guidelines
+            if self.cleaned_data.get(f"g_{g.code}")
+        }
+
+
+class DocumentForm(forms.Form):
+    doc_type = forms.ChoiceField(label="Document type", choices=DocumentType.choices)
+    file = forms.FileField(
+        label="File", help_text="PDF, Word (.docx), ZIP or a text/Markdown file."
+    )
+
+
+class EnvironmentForm(forms.Form):
+    kind = forms.ChoiceField(label="Kind of access", choices=EnvironmentKind.choices)
+    url = forms.URLField(label="URL", assume_scheme="https")
+    username = forms.CharField(label="Username", max_length=200)
+    # Never re-rendered: a typed password does not come back in the page.
+    password = forms.CharField(
+        label="Password", widget=forms.PasswordInput(render_value=False), strip=False
+    )
+    notes = forms.CharField(
+        label="Notes (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ResubmitForm(forms.Form):
+    commit_sha = forms.CharField(label="New commit SHA", max_length=40)
+    change_summary = forms.CharField(label="What changed", widget=forms.Textarea(attrs={"rows": 3}))
+    comment = forms.CharField(
+        label="Comment for the reviewer (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean_commit_sha(self) -> str:
+        value = self.cleaned_data["commit_sha"].strip().lower()
+        sha_validator(value)
+        return value
+
+
+class FindingReplyForm(forms.Form):
+    body = forms.CharField(label="Your reply", widget=forms.Textarea(attrs={"rows": 3}))
+    mark_addressed = forms.BooleanField(label="Mark as addressed", required=False)

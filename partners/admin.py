@@ -1,0 +1,102 @@
+"""Partners in the back office: read views. Agreement, business-review and standing changes
+are made on the partner managers' pages (/manage/), which call partners.services."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from certportal.admin import StaffModelAdmin
+from partners.models import (
+    Agreement,
+    BusinessReview,
+    MarketingActivity,
+    Membership,
+    Partner,
+    Payment,
+    QuotaEntry,
+    SupportPlan,
+)
+
+
+@admin.register(Partner)
+class PartnerAdmin(StaffModelAdmin):
+    superuser_editable = True
+    list_display = ("name", "slug", "standing", "standing_since", "created_at")
+    list_filter = ("standing",)
+    search_fields = ("name", "slug")
+    fields = ("name", "slug", "website", "standing", "standing_since", "standing_note")
+    # Standing is changed with partners.services.partner_set_standing (audited).
+    readonly_fields = ("slug", "standing", "standing_since", "standing_note")
+
+
+@admin.register(Membership)
+class MembershipAdmin(StaffModelAdmin):
+    list_display = ("user", "partner", "role", "created_at")
+    list_filter = ("role",)
+    list_select_related = ("user", "partner")
+    search_fields = ("user__username", "user__email", "partner__name")
+
+
+@admin.register(BusinessReview)
+class BusinessReviewAdmin(StaffModelAdmin):
+    list_display = ("partner", "state", "submitted_at", "decided_at", "decided_by")
+    list_filter = ("state",)
+    list_select_related = ("partner", "decided_by")
+    search_fields = ("partner__name",)
+    readonly_fields = ("state",)
+
+
+@admin.register(SupportPlan)
+class SupportPlanAdmin(StaffModelAdmin):
+    list_display = ("partner", "partner_contact_name", "partner_contact_email", "updated_at")
+    list_select_related = ("partner",)
+    search_fields = ("partner__name", "partner_contact_name")
+
+
+class PaymentInline(admin.TabularInline):
+    model = Payment
+    extra = 0
+    fields = ("amount", "paid_on", "reference", "recorded_by", "recorded_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Agreement)
+class AgreementAdmin(StaffModelAdmin):
+    list_display = ("partner", "term_start", "term_end", "state", "fee", "currency")
+    list_filter = ("state",)
+    list_select_related = ("partner",)
+    search_fields = ("partner__name", "legal_name", "purchase_order")
+    date_hierarchy = "term_end"
+    readonly_fields = ("state",)
+    inlines = [PaymentInline]
+
+
+@admin.register(Payment)
+class PaymentAdmin(StaffModelAdmin):
+    list_display = ("agreement", "amount", "paid_on", "reference", "recorded_by")
+    list_select_related = ("agreement__partner", "recorded_by")
+    search_fields = ("reference", "agreement__partner__name")
+
+
+@admin.register(MarketingActivity)
+class MarketingActivityAdmin(StaffModelAdmin):
+    list_display = ("title", "agreement", "amount", "happened_on", "recorded_by")
+    list_select_related = ("agreement__partner", "recorded_by")
+    search_fields = ("title", "agreement__partner__name")
+
+
+@admin.register(QuotaEntry)
+class QuotaEntryAdmin(StaffModelAdmin):
+    list_display = ("at", "agreement", "quota_kind", "entry_kind", "units", "request_id", "actor")
+    list_filter = ("quota_kind", "entry_kind")
+    list_select_related = ("agreement__partner", "actor")
+    search_fields = ("agreement__partner__name", "reason")

@@ -1,0 +1,100 @@
+"""Forms of the partner managers' pages. Each lists its fields explicitly; the agreement a
+form acts on is chosen among the partner's own agreements only."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+
+from partners.enums import AgreementState, QuotaKind, Standing
+from partners.models import Agreement
+
+
+class AgreementActionForm(forms.Form):
+    agreement = forms.ModelChoiceField(queryset=Agreement.objects.none(), widget=forms.HiddenInput)
+
+    def __init__(self, *args, partner, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agreement"].queryset = partner.agreements.all()
+
+
+class AgreementSendForm(AgreementActionForm):
+    payment_instructions = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Bank details, invoice number and due date the partner needs to pay.",
+    )
+    document_url = forms.URLField(
+        label="Agreement document URL", required=False, assume_scheme="https"
+    )
+
+
+class AgreementCancelForm(AgreementActionForm):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class PaymentForm(AgreementActionForm):
+    amount = forms.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0.01"))
+    paid_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    reference = forms.CharField(max_length=120, help_text="Invoice or bank reference.")
+
+
+class QuotaGrantForm(AgreementActionForm):
+    kind = forms.ChoiceField(choices=QuotaKind.choices)
+    units = forms.IntegerField(min_value=1, max_value=20, initial=1)
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MarketingActivityForm(AgreementActionForm):
+    title = forms.CharField(max_length=200)
+    amount = forms.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0.01"))
+    happened_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class BusinessReviewDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[("approve", "Approve"), ("return", "Return with comments")],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Required when returning the review: say what the partner should change.",
+    )
+
+
+class StandingForm(forms.Form):
+    standing = forms.ChoiceField(choices=Standing.choices)
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class OverviewFilterForm(forms.Form):
+    SORTS = [
+        ("name", "Name"),
+        ("renewal", "Renewal date"),
+        ("outstanding", "Fee outstanding"),
+        ("open", "Open requests"),
+        ("certs", "Certifications this term"),
+        ("standing", "Standing"),
+    ]
+    standing = forms.ChoiceField(choices=[("", "Any standing"), *Standing.choices], required=False)
+    agreement = forms.ChoiceField(
+        label="Agreement state",
+        choices=[("", "Any agreement"), ("none", "No agreement"), *AgreementState.choices],
+        required=False,
+    )
+    renewal_due = forms.BooleanField(label="Renewal due within 60 days", required=False)
+    sort = forms.ChoiceField(choices=SORTS, required=False)
+    desc = forms.BooleanField(label="Descending", required=False)
+
+
+class CertificationExportForm(forms.Form):
+    start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise forms.ValidationError("The start date must be before the end date.")
+        return data

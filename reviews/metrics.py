@@ -1,0 +1,467 @@
+"""Program metrics for partner managers, computed in the database with aggregates.
+
+Time spent in each stage comes from the transition log: a row's stay lasts until the
+request's next logged transition (LEAD over the log, "assign" rows skipped because they do
+not change the state). Percentiles use PostgreSQL's percentile_cont; on SQLite (`make run`)
+the same linear interpolation is done with ROW_NUMBER/COUNT window functions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, Lead, TruncMonth
+from django.utils import timezone
+
+from certifications.enums import (
+    CERTIFIED_STATES,
+    OPEN_STATES,
+    RequestKind,
+    RequestState,
+)
+from certifications.models import Certificate, CertificationRequest, TransitionLog
+from partners.enums import AgreementState, QuotaEntryKind, QuotaKind
+from partners.models import Agreement, MarketingActivity, Partner, Payment, QuotaEntry, SupportPlan
+
+FRACTIONS = (0.5, 0.9)
+STAGES = (
+    RequestState.SUBMITTED,
+    RequestState.USER_TESTING,
+    RequestState.CODE_REVIEW,
+    RequestState.CHANGES_REQUESTED,
+    RequestState.ON_HOLD,
+)
+CHANGES_TRANSITIONS = ("intake_incomplete", "ut_changes", "cr_changes")
+RENEWAL_WINDOW_DAYS = 60
+
+
+# --- Percentiles ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Durations of one group, in seconds."""
+
+    group: str
+    count: int
+    median: float | None
+    p90: float | None
+
+    @property
+    def median_days(self) -> float | None:
+        return None if self.median is None else self.median / 86400
+
+    @property
+    def p90_days(self) -> float | None:
+        return None if self.p90 is None else self.p90 / 86400
+
+
+def _seconds_between(start: str, end: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"EXTRACT(EPOCH FROM ({end} - {start}))"
+    return f"((julianday({end}) - julianday({start})) * 86400.0)"
+
+
+def _spreads(qs: QuerySet) -> dict[str, Spread]:
+    """`qs` yields values grp, t0, t1; returns the median and 90th percentile of t1 - t0 per
+    grp, computed by the database."""
+    inner, params = qs.query.sql_with_params()
+    secs = _seconds_between("d.t0", "d.t1")
+    durations = f"SELECT d.grp AS grp, {secs} AS secs FROM ({inner}) d WHERE d.t1 IS NOT NULL"  # noqa: S608 - ORM SQL and constants; values are parameters
+    if connection.vendor == "postgresql":
+        cols = ", ".join(f"percentile_cont({f}) WITHIN GROUP (ORDER BY x.secs)" for f in FRACTIONS)
+        sql = f"SELECT x.grp, COUNT(*), {cols} FROM ({durations}) x GROUP BY x.grp"  # noqa: S608 - built from ORM SQL and constants; values are parameters
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        return {
+            grp: Spread(grp, n, *(None if v is None else float(v) for v in values))
+            for grp, n, *values in rows
+        }
+    ranked = (
+        "SELECT r.grp, r.secs, ROW_NUMBER() OVER (PARTITION BY r.grp ORDER BY r.secs) AS rn, "  # noqa: S608 - constants only
+        f"COUNT(*) OVER (PARTITION BY r.grp) AS cnt FROM ({durations}) r"
+    )
+    cols = []
+    for f in FRACTIONS:
+        pos = f"(1 + {f} * (x.cnt - 1))"
+        low = f"CAST({pos} AS INTEGER)"
+        cols += [
+            f"MAX(CASE WHEN x.rn = {low} THEN x.secs END)",
+            f"MAX(CASE WHEN x.rn = {low} + 1 THEN x.secs END)",
+            f"MAX({pos} - {low})",
+        ]
+    sql = f"SELECT x.grp, MAX(x.cnt), {', '.join(cols)} FROM ({ranked}) x GROUP BY x.grp"  # noqa: S608 - constants only
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    result = {}
+    for grp, n, *parts in rows:
+        values = []
+        for i in range(len(FRACTIONS)):
+            low, high, frac = parts[3 * i : 3 * i + 3]
+            values.append(low if high is None or low is None else low + frac * (high - low))
+        result[grp] = Spread(grp, n, *values)
+    return result
+
+
+def percentile(values: list[float], fraction: float) -> float | None:
+    """percentile_cont in Python (linear interpolation), for checks and small lists."""
+    if not values:
+        return None
+    if len(values) == 1:
+        return float(values[0])
+    data = sorted(values)
+    pos = fraction * (len(data) - 1)
+    low = int(pos)
+    high = min(low + 1, len(data) - 1)
+    return data[low] + (pos - low) * (data[high] - data[low])
+
+
+# --- The metrics --------------------------------------------------------------------------------
+
+
+def requests_per_state() -> list[tuple[str, str, int]]:
+    counts = dict(
+        CertificationRequest.objects.order_by()
+        .values("state")
+        .annotate(n=Count("pk"))
+        .values_list("state", "n")
+    )
+    return [(s.value, s.label, counts.get(s.value, 0)) for s in RequestState]
+
+
+def stage_times() -> list[Spread]:
+    """Median and 90th percentile time spent in each stage (completed stays only)."""
+    log = (
+        TransitionLog.objects.exclude(transition="assign")
+        .order_by()
+        .annotate(
+            grp=F("to_state"),
+            t0=F("at"),
+            t1=Window(
+                Lead("at"), partition_by=[F("request_id")], order_by=[F("at").asc(), F("id").asc()]
+            ),
+        )
+        .values("grp", "t0", "t1")
+    )
+    spreads = _spreads(log)
+    return [spreads.get(stage, Spread(stage, 0, None, None)) for stage in STAGES]
+
+
+def turnaround_by_kind() -> list[Spread]:
+    """Submission to certification, per request kind."""
+    qs = (
+        CertificationRequest.objects.filter(
+            state__in=CERTIFIED_STATES, submitted_at__isnull=False, closed_at__isnull=False
+        )
+        .order_by()
+        .annotate(grp=F("kind"), t0=F("submitted_at"), t1=F("closed_at"))
+        .values("grp", "t0", "t1")
+    )
+    spreads = _spreads(qs)
+    return [spreads.get(kind, Spread(kind, 0, None, None)) for kind in RequestKind.values]
+
+
+@dataclass(frozen=True)
+class Rate:
+    group: str
+    numerator: int
+    denominator: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.numerator / self.denominator if self.denominator else None
+
+
+def sla_hit_rate_by_kind() -> list[Rate]:
+    """Certified requests whose vendor-side time stayed within the SLA target."""
+    rows = {
+        r["kind"]: r
+        for r in CertificationRequest.objects.filter(state__in=CERTIFIED_STATES)
+        .order_by()
+        .values("kind")
+        .annotate(
+            total=Count("pk"),
+            hits=Count("pk", filter=Q(sla_elapsed_seconds__lte=F("sla_target_days") * 86400)),
+        )
+    }
+    return [
+        Rate(kind, rows.get(kind, {}).get("hits", 0), rows.get(kind, {}).get("total", 0))
+        for kind in RequestKind.values
+    ]
+
+
+def bounce_rate_by_kind() -> list[Rate]:
+    """Changes requested per submitted request."""
+    submitted = dict(
+        CertificationRequest.objects.filter(submitted_at__isnull=False)
+        .order_by()
+        .values("kind")
+        .annotate(n=Count("pk"))
+        .values_list("kind", "n")
+    )
+    bounced = dict(
+        TransitionLog.objects.filter(transition__in=CHANGES_TRANSITIONS)
+        .order_by()
+        .values("request__kind")
+        .annotate(n=Count("pk"))
+        .values_list("request__kind", "n")
+    )
+    return [Rate(kind, bounced.get(kind, 0), submitted.get(kind, 0)) for kind in RequestKind.values]
+
+
+def certifications_per_month(*, months: int = 12, today: dt.date | None = None) -> list:
+    today = today or timezone.localdate()
+    firsts = []
+    year, month = today.year, today.month
+    for _ in range(months):
+        firsts.append(dt.date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    firsts.reverse()
+    start = timezone.make_aware(dt.datetime.combine(firsts[0], dt.time.min))
+    counts = {
+        (m.date() if isinstance(m, dt.datetime) else m): n
+        for m, n in Certificate.objects.filter(issued_at__gte=start)
+        .order_by()
+        .annotate(m=TruncMonth("issued_at"))
+        .values("m")
+        .annotate(n=Count("pk"))
+        .values_list("m", "n")
+    }
+    return [(first, counts.get(first, 0)) for first in firsts]
+
+
+def bars(items: list[tuple[str, float]], *, width: int = 260, row: int = 22) -> dict:
+    """Geometry for a small horizontal SVG bar chart (no JavaScript)."""
+    top = max((v for _, v in items), default=0) or 1
+    rows = [
+        {
+            "label": label,
+            "value": value,
+            "y": i * row,
+            "text_y": i * row + row * 0.7,
+            "w": round(width * value / top, 1) if value else 0,
+        }
+        for i, (label, value) in enumerate(items)
+    ]
+    return {"rows": rows, "width": width, "height": max(len(items), 1) * row, "label_x": 0}
+
+
+def all_metrics() -> dict:
+    per_state = requests_per_state()
+    per_month = certifications_per_month()
+    return {
+        "per_state": per_state,
+        "per_state_chart": bars([(label, n) for _, label, n in per_state]),
+        "stage_times": stage_times(),
+        "turnaround": turnaround_by_kind(),
+        "sla_hits": sla_hit_rate_by_kind(),
+        "bounces": bounce_rate_by_kind(),
+        "per_month": per_month,
+        "per_month_chart": bars([(f"{m:%b %Y}", n) for m, n in per_month]),
+    }
+
+
+# --- The partners overview -----------------------------------------------------------------------
+
+
+def sum_subquery(qs: QuerySet, field: str, *, output=None):
+    """A correlated SUM subquery (0 when there are no rows)."""
+    output = output or IntegerField()
+    grouped = (
+        qs.order_by().annotate(_one=Value(1)).values("_one").annotate(t=Sum(field)).values("t")
+    )
+    return Coalesce(Subquery(grouped[:1], output_field=output), Value(0), output_field=output)
+
+
+def count_subquery(qs: QuerySet):
+    grouped = qs.order_by().annotate(_one=Value(1)).values("_one").annotate(c=Count("pk"))
+    return Coalesce(Subquery(grouped.values("c")[:1]), Value(0), output_field=IntegerField())
+
+
+def partners_overview(
+    *, partners: QuerySet[Partner] | None = None, today: dt.date | None = None
+) -> QuerySet[Partner]:
+    """Every partner with its standing, business review, support plan, current agreement
+    (as partners.selectors.agreement_current chooses it), money, quota, certifications this
+    term and open requests, in ONE query however many partners there are."""
+    today = today or timezone.localdate()
+    money = DecimalField(max_digits=12, decimal_places=2)
+    current = (
+        Agreement.objects.filter(partner=OuterRef("pk"))
+        .annotate(
+            rank=Case(
+                When(
+                    state=AgreementState.ACTIVE, term_start__lte=today, term_end__gte=today, then=0
+                ),
+                When(~Q(state=AgreementState.CANCELLED), then=1),
+                default=2,
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("rank", "-term_start", "-pk")
+    )
+
+    def pick(field: str):
+        return Subquery(current.values(field)[:1])
+
+    agreement = OuterRef("agreement_id")
+    quota = {}
+    for kind in QuotaKind.values:
+        entries = QuotaEntry.objects.filter(agreement_id=agreement, quota_kind=kind)
+        quota[f"{kind}_used"] = -sum_subquery(
+            entries.filter(entry_kind__in=[QuotaEntryKind.CONSUME, QuotaEntryKind.REFUND]),
+            "units",
+        )
+        quota[f"{kind}_extra"] = sum_subquery(
+            entries.filter(entry_kind=QuotaEntryKind.GRANT), "units"
+        )
+    return (
+        (Partner.objects.all() if partners is None else partners)
+        .annotate(
+            review_state=F("business_review__state"),
+            has_support_plan=Exists(SupportPlan.objects.filter(partner=OuterRef("pk"))),
+            agreement_id=pick("pk"),
+            agreement_state=pick("state"),
+            agreement_term_start=pick("term_start"),
+            agreement_term_end=pick("term_end"),
+            agreement_fee=pick("fee"),
+            agreement_currency=pick("currency"),
+            agreement_major=pick("major_quota"),
+            agreement_minor=pick("minor_quota"),
+            agreement_credit=pick("marketing_credit"),
+        )
+        .annotate(
+            paid=sum_subquery(
+                Payment.objects.filter(agreement_id=agreement), "amount", output=money
+            ),
+            credit_used=sum_subquery(
+                MarketingActivity.objects.filter(agreement_id=agreement), "amount", output=money
+            ),
+            **quota,
+            certs_this_term=count_subquery(
+                CertificationRequest.objects.filter(
+                    integration__partner_id=OuterRef("pk"),
+                    state__in=CERTIFIED_STATES,
+                    closed_at__date__gte=OuterRef("agreement_term_start"),
+                    closed_at__date__lte=OuterRef("agreement_term_end"),
+                )
+            ),
+            open_requests=count_subquery(
+                CertificationRequest.objects.filter(
+                    integration__partner_id=OuterRef("pk"), state__in=OPEN_STATES
+                )
+            ),
+        )
+    )
+
+
+CENT = Decimal("0.01")
+
+
+def money(value) -> Decimal:
+    """Sums come back unscaled on SQLite (6500 rather than 6500.00); show them as money."""
+    return Decimal(str(value or 0)).quantize(CENT)
+
+
+def agreements_with_totals() -> QuerySet[Agreement]:
+    """Agreements with payments, marketing credit used and quota (extra, used) per kind."""
+    agreement = OuterRef("pk")
+    money = DecimalField(max_digits=12, decimal_places=2)
+    quota = {}
+    for kind in QuotaKind.values:
+        entries = QuotaEntry.objects.filter(agreement_id=agreement, quota_kind=kind)
+        quota[f"{kind}_used"] = -sum_subquery(
+            entries.filter(entry_kind__in=[QuotaEntryKind.CONSUME, QuotaEntryKind.REFUND]),
+            "units",
+        )
+        quota[f"{kind}_extra"] = sum_subquery(
+            entries.filter(entry_kind=QuotaEntryKind.GRANT), "units"
+        )
+    return Agreement.objects.annotate(
+        partner_name=F("partner__name"),
+        paid=sum_subquery(Payment.objects.filter(agreement_id=agreement), "amount", output=money),
+        credit_used=sum_subquery(
+            MarketingActivity.objects.filter(agreement_id=agreement), "amount", output=money
+        ),
+        **quota,
+    )
+
+
+@dataclass(frozen=True)
+class PartnerRow:
+    """Derived figures of one overview row (no queries)."""
+
+    partner: Partner
+    today: dt.date
+
+    def __getattr__(self, name):
+        return getattr(self.partner, name)
+
+    @property
+    def paid(self) -> Decimal:
+        return money(self.partner.paid)
+
+    @property
+    def credit_used(self) -> Decimal:
+        return money(self.partner.credit_used)
+
+    @property
+    def outstanding(self) -> Decimal:
+        if self.partner.agreement_fee is None:
+            return money(0)
+        return max(money(self.partner.agreement_fee) - self.paid, money(0))
+
+    @property
+    def fee_paid(self) -> bool:
+        return self.partner.agreement_id is not None and self.outstanding == 0
+
+    @property
+    def major_total(self) -> int:
+        return (self.partner.agreement_major or 0) + self.partner.major_extra
+
+    @property
+    def minor_total(self) -> int:
+        return (self.partner.agreement_minor or 0) + self.partner.minor_extra
+
+    @property
+    def major_left(self) -> int:
+        return max(self.major_total - self.partner.major_used, 0)
+
+    @property
+    def minor_left(self) -> int:
+        return max(self.minor_total - self.partner.minor_used, 0)
+
+    @property
+    def credit_left(self) -> Decimal:
+        if self.partner.agreement_credit is None:
+            return money(0)
+        return max(money(self.partner.agreement_credit) - self.credit_used, money(0))
+
+    @property
+    def renewal_due(self) -> bool:
+        end = self.partner.agreement_term_end
+        return (
+            end is not None
+            and self.partner.agreement_state == AgreementState.ACTIVE
+            and self.today <= end <= self.today + dt.timedelta(days=RENEWAL_WINDOW_DAYS)
+        )

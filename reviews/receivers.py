@@ -1,0 +1,80 @@
+"""React to certification events (sent after commit) by queueing an access sync.
+
+Publishing must never break or slow the page that caused the event: with the broker down
+the error is logged and the hourly reconcile (``certportal.reviews.reconcile_repo_access``)
+catches up, since it derives access from the database alone."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.dispatch import receiver
+
+from certifications.models import CertificationRequest
+from certifications.signals import request_reviewer_changed, request_transitioned
+
+logger = logging.getLogger(__name__)
+
+# Transitions that change who should read the repository, or what must exist in it.
+SYNC_TRANSITIONS = frozenset(
+    {"submit", "resubmit", "intake_ok", "cr_pass", "publish", "withdraw", "reject"}
+)
+
+
+def enqueue_repo_access_sync(integration_id: int) -> bool:
+    """Queue a sync after the current transaction commits; never raises."""
+
+    def publish() -> None:
+        from reviews.tasks import task_sync_repo_access
+
+        try:
+            task_sync_repo_access.apply_async(
+                kwargs={"integration_id": integration_id}, retry=False
+            )
+        except Exception:  # broker errors vary by transport; reconcile is the safety net
+            logger.warning(
+                "Could not queue the access sync of integration %s; the reconcile will",
+                integration_id,
+                exc_info=True,
+            )
+
+    try:
+        transaction.on_commit(publish)
+    except Exception:
+        logger.exception("Could not schedule the access sync of integration %s", integration_id)
+        return False
+    return True
+
+
+def _integration_id(request_id: int) -> int | None:
+    return (
+        CertificationRequest.objects.filter(pk=request_id)
+        .values_list("integration_id", flat=True)
+        .first()
+    )
+
+
+@receiver(request_transitioned, dispatch_uid="reviews.sync_on_transition")
+def sync_on_transition(sender: Any, *, request_id: int, transition: str, **kwargs: Any) -> None:
+    if transition not in SYNC_TRANSITIONS:
+        return
+    try:
+        integration_id = _integration_id(request_id)
+    except Exception:
+        logger.exception("Access sync not queued for request %s", request_id)
+        return
+    if integration_id is not None:
+        enqueue_repo_access_sync(integration_id)
+
+
+@receiver(request_reviewer_changed, dispatch_uid="reviews.sync_on_reviewer_change")
+def sync_on_reviewer_change(sender: Any, *, request_id: int, **kwargs: Any) -> None:
+    try:
+        integration_id = _integration_id(request_id)
+    except Exception:
+        logger.exception("Access sync not queued for request %s", request_id)
+        return
+    if integration_id is not None:
+        enqueue_repo_access_sync(integration_id)

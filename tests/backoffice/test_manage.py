@@ -1,0 +1,310 @@
+"""/manage/: access by role, the partners overview (constant queries), and the partner page's
+agreement work through partners.services."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from certportal.models import AuditEvent
+from partners import services as partner_services
+from partners.enums import AgreementState, BusinessReviewState, Standing
+from partners.models import Agreement, BusinessReview, QuotaEntry
+from tests.backoffice.conftest import bulk_requests
+from tests.factories import qualify
+
+pytestmark = pytest.mark.django_db
+
+OVERVIEW = reverse("manage:overview")
+PAGES = [
+    "manage:overview",
+    "manage:metrics",
+    "manage:export_partners",
+    "manage:export_agreements",
+    "manage:export_certifications",
+]
+
+
+@pytest.mark.parametrize("name", PAGES)
+@pytest.mark.parametrize(
+    "role", ["reviewer", "support_agent", "partner_admin", "other_partner_admin"]
+)
+def test_manage_refuses_non_managers(client, request, eligible_partner, name, role):
+    client.force_login(request.getfixturevalue(role))
+    response = client.get(reverse(name))
+    assert response.status_code == 403
+    assert b"Acme Test" not in response.content
+
+
+def test_partner_page_refuses_non_managers(client, eligible_partner, reviewer, partner_admin):
+    url = reverse("manage:partner", args=[eligible_partner.pk])
+    for user in (reviewer, partner_admin):
+        client.force_login(user)
+        response = client.get(url)
+        assert response.status_code == 403
+        assert b"Acme Test" not in response.content
+        response = client.post(url, {"action": "standing", "standing": "suspended", "note": "x"})
+        assert response.status_code == 403
+    eligible_partner.refresh_from_db()
+    assert eligible_partner.standing == Standing.GOOD
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_manage_anonymous_goes_to_login(client, eligible_partner, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_unknown_partner_is_404(client, manager):
+    client.force_login(manager)
+    assert client.get(reverse("manage:partner", args=[999999])).status_code == 404
+
+
+def test_overview_shows_program_figures(client, manager, eligible_partner, other_partner, draft):
+    from certifications import services as cert_services
+
+    cert_services.request_submit(request=draft, actor=draft.created_by)
+    client.force_login(manager)
+    response = client.get(OVERVIEW)
+    assert response.status_code == 200
+    rows = {row.name: row for row in response.context["rows"]}
+    acme = rows["Acme Test"]
+    assert acme.standing == Standing.GOOD
+    assert acme.review_state == BusinessReviewState.APPROVED
+    assert acme.has_support_plan
+    assert acme.agreement_state == AgreementState.ACTIVE
+    assert acme.fee_paid
+    assert (acme.major_used, acme.major_left, acme.minor_used, acme.minor_left) == (1, 3, 0, 6)
+    assert acme.credit_left == Decimal("1500")
+    assert acme.open_requests == 1
+    globex = rows["Globex Test"]
+    assert globex.agreement_id is None
+    assert not globex.has_support_plan
+
+
+def test_overview_matches_selectors(client, manager, eligible_partner):
+    from partners import selectors
+
+    agreement = selectors.agreement_current(partner=eligible_partner)
+    partner_services.quota_grant(
+        agreement=agreement, actor=manager, kind="minor", units=2, reason="Goodwill"
+    )
+    partner_services.marketing_activity_record(
+        agreement=agreement,
+        actor=manager,
+        title="Webinar",
+        amount=Decimal("400"),
+        happened_on=timezone.localdate(),
+    )
+    client.force_login(manager)
+    row = client.get(OVERVIEW).context["rows"][0]
+    quota = selectors.quota_summary(agreement=agreement)
+    money = selectors.money_summary(agreement=agreement)
+    assert row.minor_left == quota["minor"].left == 8
+    assert row.major_left == quota["major"].left
+    assert row.credit_left == money.credit_left == Decimal("1100")
+    assert row.outstanding == money.outstanding
+
+
+def test_overview_filters_and_sorting(client, manager, eligible_partner, other_partner):
+    Agreement.objects.filter(partner=eligible_partner).update(
+        term_end=timezone.localdate() + dt.timedelta(days=20)
+    )
+    partner_services.partner_set_standing(
+        partner=other_partner, standing="suspended", note="Unpaid", actor=manager
+    )
+    client.force_login(manager)
+
+    def names(params):
+        return [r.name for r in client.get(OVERVIEW, params).context["rows"]]
+
+    assert names({"renewal_due": "on"}) == ["Acme Test"]
+    assert names({"standing": "suspended"}) == ["Globex Test"]
+    assert names({"agreement": "none"}) == ["Globex Test"]
+    assert names({"agreement": "active"}) == ["Acme Test"]
+    assert names({"sort": "name", "desc": "on"}) == ["Globex Test", "Acme Test"]
+    body = client.get(OVERVIEW).content.decode()
+    assert "badge-warn" in body  # the renewal due within 60 days is highlighted
+
+
+def test_overview_empty_state(client, manager):
+    client.force_login(manager)
+    assert "No partner matches" in client.get(OVERVIEW, {"standing": "lapsed"}).content.decode()
+
+
+def test_overview_query_count_constant(client, manager, eligible_partner):
+    client.force_login(manager)
+    bulk_requests(5, prefix="few")
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(OVERVIEW).status_code == 200
+    bulk_requests(195, prefix="many")
+    for partner in list(eligible_partner.__class__.objects.filter(name__startswith="many")[:20]):
+        Agreement.objects.create(
+            partner=partner,
+            term_start=timezone.localdate(),
+            term_end=timezone.localdate() + dt.timedelta(days=365),
+            legal_name="x",
+            billing_contact_name="b",
+            billing_contact_email="b@example.com",
+            billing_address="a",
+        )
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(OVERVIEW)
+    assert response.status_code == 200
+    assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+
+
+# --- The partner page ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def requested(partner, partner_admin):
+    return partner_services.agreement_request(
+        partner=partner,
+        actor=partner_admin,
+        legal_name="Acme Ltd",
+        billing_contact_name="Bill",
+        billing_contact_email="bill@acme.example",
+        billing_address="1 Street",
+    )
+
+
+def _post(client, partner, **data):
+    return client.post(reverse("manage:partner", args=[partner.pk]), data)
+
+
+def test_agreement_flow_through_the_page(client, manager, partner, requested):
+    client.force_login(manager)
+    page = client.get(reverse("manage:partner", args=[partner.pk]))
+    assert "Send the agreement" in page.content.decode()
+    r = _post(client, partner, action="send", agreement=requested.pk, payment_instructions="IBAN")
+    assert r.status_code == 302
+    r = _post(client, partner, action="mark_signed", agreement=requested.pk)
+    assert r.status_code == 302
+    # Activation without payment: refused, shown as a message, state unchanged.
+    r = _post(client, partner, action="activate", agreement=requested.pk)
+    assert r.status_code == 400
+    assert "outstanding" in r.content.decode()
+    requested.refresh_from_db()
+    assert requested.state == AgreementState.SIGNED
+    r = _post(
+        client,
+        partner,
+        action="payment",
+        agreement=requested.pk,
+        amount="6500",
+        paid_on=timezone.localdate().isoformat(),
+        reference="INV-9",
+    )
+    assert r.status_code == 302
+    r = _post(client, partner, action="activate", agreement=requested.pk)
+    assert r.status_code == 302
+    requested.refresh_from_db()
+    assert requested.state == AgreementState.ACTIVE
+    r = _post(
+        client,
+        partner,
+        action="quota",
+        agreement=requested.pk,
+        kind="major",
+        units=1,
+        reason="Deal",
+    )
+    assert r.status_code == 302
+    assert QuotaEntry.objects.filter(agreement=requested, entry_kind="grant").count() == 1
+    r = _post(
+        client,
+        partner,
+        action="marketing",
+        agreement=requested.pk,
+        title="Joint webinar",
+        amount="300",
+        happened_on=timezone.localdate().isoformat(),
+    )
+    assert r.status_code == 302
+    r = _post(client, partner, action="renew", agreement=requested.pk)
+    assert r.status_code == 302
+    assert partner.agreements.count() == 2
+    actions = set(
+        AuditEvent.objects.filter(object_type="partners.agreement").values_list("action", flat=True)
+    )
+    assert {
+        "agreement.send",
+        "agreement.mark_signed",
+        "agreement.activate",
+        "agreement.payment",
+    } <= actions
+
+
+def test_cancel_needs_reason_and_keeps_input(client, manager, partner, requested):
+    client.force_login(manager)
+    r = _post(client, partner, action="cancel", agreement=requested.pk, reason="")
+    assert r.status_code == 400
+    requested.refresh_from_db()
+    assert requested.state == AgreementState.REQUESTED
+    r = _post(client, partner, action="cancel", agreement=requested.pk, reason="Duplicate")
+    assert r.status_code == 302
+    requested.refresh_from_db()
+    assert requested.state == AgreementState.CANCELLED
+
+
+def test_send_keeps_what_was_typed_on_error(client, manager, partner, requested):
+    client.force_login(manager)
+    r = _post(
+        client,
+        partner,
+        action="send",
+        agreement=requested.pk,
+        payment_instructions="Wire to X",
+        document_url="not a url",
+    )
+    assert r.status_code == 400
+    assert "Wire to X" in r.content.decode()
+
+
+def test_agreement_of_another_partner_is_rejected(
+    client, manager, partner, other_partner, requested
+):
+    client.force_login(manager)
+    r = _post(client, other_partner, action="mark_signed", agreement=requested.pk)
+    assert r.status_code == 400
+    requested.refresh_from_db()
+    assert requested.state == AgreementState.REQUESTED
+
+
+def test_business_review_decision_and_standing(client, manager, partner, partner_admin):
+    review = partner_services.business_review_save(
+        partner=partner, actor=partner_admin, use_cases="u", workflows="w", joint_solutions="j"
+    )
+    partner_services.business_review_submit(review=review, actor=partner_admin)
+    client.force_login(manager)
+    r = _post(client, partner, action="review", decision="return", comment="")
+    assert r.status_code == 400
+    r = _post(client, partner, action="review", decision="return", comment="More detail")
+    assert r.status_code == 302
+    assert BusinessReview.objects.get().state == BusinessReviewState.RETURNED
+    r = _post(client, partner, action="standing", standing="suspended", note="Audit")
+    assert r.status_code == 302
+    partner.refresh_from_db()
+    assert partner.standing == Standing.SUSPENDED
+
+
+def test_extra_fields_are_ignored(client, manager, partner, requested):
+    client.force_login(manager)
+    _post(client, partner, action="mark_signed", agreement=requested.pk, state="active")
+    requested.refresh_from_db()
+    assert requested.state == AgreementState.REQUESTED  # wrong state: not sent yet
+
+
+def test_qualified_partner_page_renders(client, manager, partner, partner_admin):
+    qualify(partner, manager=manager)
+    client.force_login(manager)
+    body = client.get(reverse("manage:partner", args=[partner.pk])).content.decode()
+    assert "Grant extra quota" in body
+    assert "Record a marketing activity" in body
+    assert "Create the renewal" in body

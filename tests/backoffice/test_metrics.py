@@ -1,0 +1,169 @@
+"""Program metrics computed in the database match a hand-built transition log."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from certifications.enums import RequestKind, RequestState
+from certifications.models import Certificate, CertificationRequest, TransitionLog
+from reviews import metrics
+from tests.backoffice.conftest import bulk_requests
+from tests.factories import IntegrationFactory, PartnerFactory
+
+pytestmark = pytest.mark.django_db
+
+DAY = 86400
+T0 = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
+
+
+def _request(integration, version, kind, state, **fields):
+    return CertificationRequest.objects.create(
+        integration=integration, version=version, kind=kind, state=state, **fields
+    )
+
+
+def _log(request, steps):
+    """steps: (day offset, transition, from, to)."""
+    TransitionLog.objects.bulk_create(
+        [
+            TransitionLog(
+                request=request,
+                transition=name,
+                from_state=src,
+                to_state=dst,
+                at=T0 + dt.timedelta(days=day),
+            )
+            for day, name, src, dst in steps
+        ]
+    )
+
+
+@pytest.fixture
+def fixture_log():
+    integration = IntegrationFactory(partner=PartnerFactory())
+    a = _request(
+        integration,
+        "1.0",
+        RequestKind.MINOR,
+        RequestState.CERTIFIED,
+        submitted_at=T0,
+        closed_at=T0 + dt.timedelta(days=10),
+        sla_target_days=14,
+        sla_elapsed_seconds=5 * DAY,
+    )
+    _log(
+        a,
+        [
+            (0, "submit", "draft", "submitted"),
+            (0.5, "assign", "submitted", "submitted"),  # not a stage change: skipped
+            (1, "intake_ok", "submitted", "user_testing"),
+            (3, "ut_changes", "user_testing", "changes_requested"),
+            (5, "resubmit", "changes_requested", "user_testing"),
+            (6, "ut_pass", "user_testing", "code_review"),
+            (10, "cr_pass", "code_review", "certified"),
+        ],
+    )
+    b = _request(
+        integration, "2.0", RequestKind.MINOR, RequestState.CHANGES_REQUESTED, submitted_at=T0
+    )
+    _log(
+        b,
+        [
+            (0, "submit", "draft", "submitted"),
+            (3, "intake_ok", "submitted", "user_testing"),
+            (7, "ut_pass", "user_testing", "code_review"),
+            (8, "cr_changes", "code_review", "changes_requested"),
+        ],
+    )
+    c = _request(integration, "3.0", RequestKind.MAJOR, RequestState.USER_TESTING, submitted_at=T0)
+    _log(c, [(0, "submit", "draft", "submitted"), (2, "intake_ok", "submitted", "user_testing")])
+    d = _request(
+        integration,
+        "4.0",
+        RequestKind.MINOR,
+        RequestState.PUBLISHED,
+        submitted_at=T0,
+        closed_at=T0 + dt.timedelta(days=20),
+        sla_target_days=14,
+        sla_elapsed_seconds=20 * DAY,
+    )
+    _request(integration, "5.0", RequestKind.MINOR, RequestState.DRAFT)
+    now = timezone.now()
+    last_month = (now.replace(day=1) - dt.timedelta(days=1)).replace(day=15)
+    Certificate.objects.create(
+        request=a, version="1.0", commit_sha="abc1234", issued_at=now, valid_until=now.date()
+    )
+    Certificate.objects.create(
+        request=d, version="4.0", commit_sha="abc1234", issued_at=last_month, valid_until=now.date()
+    )
+    return a, b, c, d
+
+
+def _days(spread):
+    return (spread.count, round(spread.median / DAY, 6), round(spread.p90 / DAY, 6))
+
+
+def test_stage_times_match_hand_computed(fixture_log):
+    by_stage = {s.group: s for s in metrics.stage_times()}
+    assert _days(by_stage["submitted"]) == (3, 2.0, 2.8)
+    assert _days(by_stage["user_testing"]) == (3, 2.0, 3.6)
+    assert _days(by_stage["code_review"]) == (2, 2.5, 3.7)
+    assert _days(by_stage["changes_requested"]) == (1, 2.0, 2.0)
+    assert by_stage["on_hold"].count == 0
+    assert by_stage["on_hold"].median is None
+
+
+def test_python_percentile_agrees():
+    assert metrics.percentile([1, 2, 3], 0.9) == pytest.approx(2.8)
+    assert metrics.percentile([4, 1], 0.5) == pytest.approx(2.5)
+    assert metrics.percentile([], 0.5) is None
+
+
+def test_turnaround_sla_and_bounce(fixture_log):
+    turnaround = {s.group: s for s in metrics.turnaround_by_kind()}
+    assert _days(turnaround["minor"]) == (2, 15.0, 19.0)
+    assert turnaround["major"].count == 0
+    sla = {r.group: r for r in metrics.sla_hit_rate_by_kind()}
+    assert (sla["minor"].numerator, sla["minor"].denominator, sla["minor"].rate) == (1, 2, 0.5)
+    assert sla["major"].rate is None
+    bounce = {r.group: r for r in metrics.bounce_rate_by_kind()}
+    assert (bounce["minor"].numerator, bounce["minor"].denominator) == (2, 3)
+    assert (bounce["major"].numerator, bounce["major"].denominator) == (0, 1)
+
+
+def test_requests_per_state_and_per_month(fixture_log):
+    per_state = {value: n for value, _label, n in metrics.requests_per_state()}
+    assert per_state["certified"] == 1
+    assert per_state["published"] == 1
+    assert per_state["draft"] == 1
+    assert per_state["on_hold"] == 0
+    months = metrics.certifications_per_month()
+    assert len(months) == 12
+    assert months[-1][1] == 1
+    assert months[-2][1] == 1
+    assert sum(n for _m, n in months) == 2
+
+
+def test_metrics_page_renders_with_charts(client, manager, fixture_log):
+    client.force_login(manager)
+    response = client.get(reverse("manage:metrics"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<svg" in body
+    assert "Time in each stage" in body
+    assert "50 %" in body  # minor SLA hit rate
+
+
+def test_metrics_page_query_count_constant(client, manager, fixture_log):
+    client.force_login(manager)
+    bulk_requests(5, prefix="few")
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(reverse("manage:metrics")).status_code == 200
+    bulk_requests(195, prefix="many")
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(reverse("manage:metrics")).status_code == 200
+    assert len(many) == len(few)

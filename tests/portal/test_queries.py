@@ -1,0 +1,75 @@
+"""Pinned query counts: the pages do not issue per-row queries."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from certifications import services
+from certifications.models import TransitionLog
+from reviews.models import Finding, FindingReply
+from tests.factories import IntegrationFactory
+
+pytestmark = pytest.mark.django_db
+
+MAX_QUERIES = {"dashboard": 18, "integration_list": 7, "request_detail": 14}
+
+
+def add_integrations(partner, actor, count, start=0):
+    for n in range(start, start + count):
+        integration = IntegrationFactory(partner=partner, name=f"Int {n:03}")
+        services.request_create(integration=integration, actor=actor, version="1.0")
+
+
+def add_findings(request, author, count):
+    for n in range(count):
+        finding = Finding.objects.create(
+            request=request,
+            stage="user_testing" if n % 2 else "code_review",
+            category="functional",
+            severity="minor",
+            title=f"Finding {n}",
+            reviewer_note="note",
+        )
+        FindingReply.objects.create(finding=finding, author=author, body=f"reply {n}")
+        TransitionLog.objects.create(
+            request=request,
+            actor=author,
+            transition="note",
+            from_state=request.state,
+            to_state=request.state,
+            at=timezone.now(),
+        )
+
+
+def count_queries(client, url, limit, django_assert_max_num_queries):
+    client.get(url)  # warm up: the first visit stores the current partner in the session
+    with django_assert_max_num_queries(limit), CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("name", ["dashboard", "integration_list"])
+def test_list_pages_constant_queries(
+    client, eligible_partner, partner_admin, name, django_assert_max_num_queries
+):
+    client.force_login(partner_admin)
+    url = reverse(f"portal:{name}")
+    add_integrations(eligible_partner, partner_admin, 3)
+    few = count_queries(client, url, MAX_QUERIES[name], django_assert_max_num_queries)
+    add_integrations(eligible_partner, partner_admin, 30, start=3)
+    many = count_queries(client, url, MAX_QUERIES[name], django_assert_max_num_queries)
+    assert many == few
+
+
+def test_request_detail_constant_queries(
+    client, changes_requested, partner_admin, reviewer, django_assert_max_num_queries
+):
+    client.force_login(partner_admin)
+    url = reverse("portal:request_detail", args=[changes_requested.pk])
+    add_findings(changes_requested, reviewer, 2)  # 3 findings with the fixture's
+    few = count_queries(client, url, MAX_QUERIES["request_detail"], django_assert_max_num_queries)
+    add_findings(changes_requested, reviewer, 30)
+    many = count_queries(client, url, MAX_QUERIES["request_detail"], django_assert_max_num_queries)
+    assert many == few
