@@ -41,7 +41,9 @@ from certportal.portal_context import paginate, portal_view, render_portal, requ
 from partners import selectors as partner_selectors
 from partners import services as partner_services
 from partners.enums import MemberRole
+from reviews.access import repo_access_grants_for
 from reviews.enums import FindingStatus
+from reviews.github import is_configured as github_is_configured
 from reviews.models import Finding, FindingReply
 from reviews.services import finding_reply as finding_reply_service
 
@@ -222,6 +224,9 @@ def integration_detail(request, pk):
             "page": page,
             "certificates": list(selectors.certificates_of(integration)[:20]),
             "can_edit": request.portal.allows(DEV, integration.partner_id),
+            "grants": list(repo_access_grants_for(integration=integration)),
+            "github_configured": github_is_configured(),
+            "latest_certified": selectors.latest_certified(integration),
         },
     )
 
