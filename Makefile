@@ -6,7 +6,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: install run serve worker beat test lint format migrations-check seed bench seed-scale clean
+.PHONY: install run serve worker beat test lint format migrations-check seed bench seed-scale bench-notifications clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,6 +57,19 @@ test: lint migrations-check
 
 seed: install
 	$(BIN)/python manage.py seed_demo
+
+# Performance (PostgreSQL): `make seed-scale` then `make bench`; see README "Performance".
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/certportal
+BENCH_ARGS ?=
+
+seed-scale: install
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench --seed-only $(BENCH_ARGS)
+
+bench: install
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench $(BENCH_ARGS)
+
+bench-notifications: install
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_notifications --count 10000
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -226,6 +226,11 @@ class CertificationRequest(ConcurrentTransitionMixin, models.Model):
 
     def open_findings(self, *, stage: str):
         # "addressed" still blocks: the reviewer has to verify the fix.
+        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("findings")
+        if prefetched is not None:  # a page that already loaded the findings
+            return [
+                f.pk for f in prefetched if f.stage == stage and f.status in ("open", "addressed")
+            ]
         return list(
             self.findings.filter(stage=stage, status__in=("open", "addressed")).values_list(
                 "pk", flat=True

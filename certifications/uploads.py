@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import stat
 import unicodedata
 import zipfile
 from dataclasses import dataclass
@@ -86,6 +87,8 @@ def _check_zip(data: io.BytesIO, *, depth: int = 0) -> str:
             names.add(name)
             if name.startswith(("/", "\\")) or ".." in re.split(r"[\\/]", name) or ":" in name:
                 raise UploadRejected(f"The archive contains an unsafe path ({name[:60]!r}).")
+            if stat.S_ISLNK(info.external_attr >> 16):
+                raise UploadRejected(f"The archive contains a symbolic link ({name[:60]!r}).")
             total += info.file_size
             if total > MAX_ZIP_UNCOMPRESSED:
                 raise UploadRejected("The archive expands to more than 200 MB.")

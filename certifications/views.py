@@ -12,7 +12,7 @@ from itertools import groupby
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -36,6 +36,7 @@ from certifications.forms import (
     ResubmitForm,
 )
 from certifications.models import Certificate, Guideline, Listing
+from certportal.downloads import private_file_response
 from certportal.errors import ProgramError
 from certportal.portal_context import paginate, portal_view, render_portal, require_role
 from partners import selectors as partner_selectors
@@ -108,14 +109,20 @@ def _fix_url(name: str) -> str:
 @portal_view
 def dashboard(request):
     partner = request.portal.partner
-    agreement = partner_selectors.agreement_current(partner=partner)
+    in_force = partner_selectors.agreement_in_force(partner=partner)
+    agreement = in_force or partner_selectors.agreement_current(partner=partner)
     quota = money = None
     if agreement is not None:
         quota = list(partner_selectors.quota_summary(agreement=agreement).values())
         money = partner_selectors.money_summary(agreement=agreement)
     unmet = [
         {"message": u.message, "url": _fix_url(u.fix_url_name)}
-        for u in partner_services.eligibility_check(partner=partner, quota_kind=None)
+        for u in partner_services.eligibility_check(
+            partner=partner,
+            quota_kind=None,
+            agreement_in_force=in_force,
+            money=money if in_force is not None else None,
+        )
     ]
     integrations = paginate(
         request,
@@ -568,15 +575,9 @@ def document_download(request, pk):
         ),
         pk=pk,
     )
-    response = FileResponse(
-        document.file.open("rb"),
-        as_attachment=True,
-        filename=document.original_name,
-        content_type=document.content_type or "application/octet-stream",
+    return private_file_response(
+        document.file, filename=document.original_name, content_type=document.content_type
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --- Public verification -------------------------------------------------------------------

@@ -26,6 +26,10 @@ def portal(request):
         "SITE_NAME": settings.SITE_NAME,
         "nav_is_staff": roles.is_vendor_staff(user) if authenticated else False,
         "nav_is_manager": roles.is_partner_manager(user) if authenticated else False,
-        "nav_portal_url": _url("portal:dashboard") if authenticated and _is_member(user) else None,
+        # Callable: the template calls it only where the link is shown, so pages without
+        # the portal nav (the admin) skip the membership query.
+        "nav_portal_url": (lambda: _url("portal:dashboard") if _is_member(user) else None)
+        if authenticated
+        else None,
         "nav_manage_url": _url("manage:overview") if authenticated else None,
     }

@@ -58,6 +58,10 @@ def resolve(request: Any) -> PortalContext | None:
     if cached is not None:
         return cached
     memberships = _memberships(request.user)
+    # The header's "is a member" check (context_processors._is_member) and the role
+    # predicates (partners.permissions.member_role) reuse this read instead of querying.
+    request.user._certportal_is_member = bool(memberships)
+    request.user._certportal_member_roles = {m.partner_id: m.role for m in memberships}
     if not memberships:
         return None
     by_partner = {m.partner_id: m for m in memberships}
@@ -99,6 +103,9 @@ def portal_view(view):
     def wrapper(request, *args, **kwargs):
         ctx = resolve(request)
         if ctx is None:
+            from certportal import security
+
+            security.log_denial(request, 403, "not a member of any partner organisation")
             return render(request, "portal/not_member.html", status=403)
         request.portal = ctx
         return view(request, *args, **kwargs)
@@ -112,6 +119,9 @@ def require_role(request: Any, minimum: str, partner_id: int | None = None) -> N
     from django.core.exceptions import PermissionDenied
 
     if not request.portal.allows(minimum, partner_id):
+        from certportal import security
+
+        security.log_denial(request, 403, f"role below {minimum} in partner {partner_id}")
         raise PermissionDenied("Your role in this organisation does not allow this.")
 
 

@@ -7,6 +7,7 @@ a real SECRET_KEY, ALLOWED_HOSTS and FIELD_ENCRYPTION_KEYS, and `check --deploy`
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -52,6 +53,10 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_fsm",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "csp",
     "certportal",
     "partners",
     "certifications",
@@ -65,10 +70,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Staff must pass a second factor before /admin/ and /manage/ (see certportal.auth).
+    "certportal.auth.StaffOTPMiddleware",
+    # Last, so it turns a lockout flagged during authenticate() into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 if not DEBUG:
@@ -150,6 +161,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_timeout": 5,
 }
 CELERY_TASK_PUBLISH_RETRY = False
+# Celery's Django fixup closes the database connection around every task unless this is
+# set; reconnecting to PostgreSQL per task capped delivery near 80 notifications/s.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 CELERY_BEAT_SCHEDULE: dict = {
     # Delivers notifications whose task was lost (broker down at commit time).
     "outbox-sweep": {"task": "certportal.notifications.sweep", "schedule": 60.0},
@@ -159,6 +173,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 3600.0,
     },
     "sla-reminders": {"task": "certportal.reviews.send_sla_reminders", "schedule": 86400.0},
+    # Keeps the metrics page's summary fresh (see METRICS_SUMMARY_SECONDS).
+    "metrics-summary": {"task": "certportal.reviews.refresh_metrics", "schedule": 120.0},
     "agreement-expiry-reminders": {
         "task": "certportal.partners.agreement_expiry_reminders",
         "schedule": 86400.0,
@@ -279,6 +295,25 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
+AUTHENTICATION_BACKENDS = [
+    # Refuses a locked-out username before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# django-axes: the Nth failed login for a username (or from one address) locks it for
+# AXES_COOLOFF_TIME.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+# Each username, and each client address, is locked on its own after the limit.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "certportal.auth.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_SENSITIVE_PARAMETERS = ["password", "otp_token"]
+# Second factor (TOTP, django-otp) for vendor staff on /admin/ and /manage/. Always on
+# with DEBUG off; the local demo may turn it off (the login page then says so).
+STAFF_REQUIRE_2FA = env.bool("STAFF_REQUIRE_2FA", default=not DEBUG) or not DEBUG
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default=SITE_NAME)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -293,6 +328,22 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp 4): no inline scripts or styles anywhere; htmx is
+# served from /static/ and its indicator <style> is switched off in base.html.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    },
+}
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -313,6 +364,14 @@ if not DEBUG:
 # Services the tests must find (CI sets REQUIRE_SERVICES=1 so nothing silently skips).
 REQUIRE_SERVICES = env.bool("REQUIRE_SERVICES", default=False)
 
+# The metrics page reads a summary kept this long and refreshed by a beat task, so its
+# cost does not grow with the data; 0 (the development default) computes it per request.
+METRICS_SUMMARY_SECONDS = env.int("METRICS_SUMMARY_SECONDS", default=0 if DEBUG else 300)
+
+# Benchmark reference pages (/bench/, see certportal/bench_views.py): only `manage.py bench`
+# turns this on, for its own gunicorn; never on by default, never in production.
+BENCH_REFERENCE_VIEWS = env.bool("BENCH_REFERENCE_VIEWS", default=False)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -325,5 +384,6 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "celery.app.trace": {"level": "WARNING"},
         "kombu.connection": {"level": "ERROR"},
+        "axes": {"level": "WARNING"},
     },
 }

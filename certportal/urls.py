@@ -1,7 +1,8 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from certportal import health, views
+from certportal import auth, health, otp_views, views
 
 admin.site.site_header = "Certification back office"
 admin.site.site_title = "Certification back office"
@@ -10,6 +11,9 @@ admin.site.index_title = "Review and program administration"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", health.healthz, name="healthz"),
+    path("accounts/login/", auth.LoginView.as_view(), name="login"),
+    path("accounts/otp/verify/", otp_views.otp_verify, name="otp_verify"),
+    path("accounts/otp/setup/", otp_views.otp_setup, name="otp_setup"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     # portal-urls (partner portal: /portal/ and /verify/)
@@ -20,6 +24,9 @@ urlpatterns = [
     path("manage/", include("support.staff_urls")),
     path("notifications/", include("certportal.notification_urls")),
 ]
+
+if settings.BENCH_REFERENCE_VIEWS:  # benchmark yardsticks; never on by default
+    urlpatterns.append(path("", include("certportal.bench_urls")))
 
 handler404 = "certportal.views.page_not_found"
 handler500 = "certportal.views.server_error"

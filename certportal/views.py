@@ -1,6 +1,6 @@
 from django.shortcuts import render
 
-from certportal import roles
+from certportal import roles, security
 
 
 def home(request):
@@ -16,6 +16,9 @@ def home(request):
 
 
 def page_not_found(request, exception=None):
+    # A foreign tenant's object and a missing one both end here (scoped querysets give
+    # 404): log it as a denial; the page never echoes the exception's text.
+    security.log_denial(request, 404, "not found or outside the user's scope")
     return render(request, "404.html", status=404)
 
 
@@ -24,4 +27,5 @@ def server_error(request):
 
 
 def permission_denied(request, exception=None):
+    security.log_denial(request, 403, str(exception or "permission denied"))
     return render(request, "403.html", status=403)

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from certportal import roles
+from certportal import roles, security
 from certportal.errors import ProgramError
 from certportal.models import AuditEvent
 from partners import manage_forms as forms
@@ -36,9 +36,7 @@ def manager_required(view):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not roles.is_partner_manager(request.user):
-            logger.warning(
-                "manage access denied user=%r path=%r", request.user.get_username(), request.path
-            )
+            security.log_denial(request, 403, "not a partner manager")
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -327,9 +325,7 @@ def _partner_context(partner, bound) -> dict:
 @require_GET
 @manager_required
 def metrics_view(request):
-    return render(
-        request, "manage/metrics.html", {**metrics.all_metrics(), "nav_section": "manage"}
-    )
+    return render(request, "manage/metrics.html", {**metrics.summary(), "nav_section": "manage"})
 
 
 @require_GET
@@ -357,4 +353,24 @@ def export_certifications(request):
         )
     return exports.export_certifications(
         start=form.cleaned_data["start"], end=form.cleaned_data["end"]
+    )
+
+
+# --- Credential reveals (audit) --------------------------------------------------------------
+
+
+@require_GET
+@manager_required
+def credential_reveals(request):
+    """Every reveal of a test-account password: who, when, which environment, from where."""
+    from certifications.models import CredentialReveal
+
+    qs = CredentialReveal.objects.select_related(
+        "user", "environment__request__integration__partner"
+    ).order_by("-at", "-pk")
+    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "manage/reveals.html",
+        {"page": page, "rows": page.object_list, "nav_section": "manage"},
     )

@@ -7,12 +7,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from certportal import roles
 from partners.enums import AgreementState, QuotaEntryKind, QuotaKind
-from partners.models import Agreement, Membership, Partner, QuotaEntry
+from partners.models import (
+    Agreement,
+    MarketingActivity,
+    Membership,
+    Partner,
+    Payment,
+    QuotaEntry,
+)
 
 
 def partners_for(*, user: Any) -> QuerySet[Partner]:
@@ -125,9 +132,25 @@ class MoneySummary:
         return min(100, round(100 * self.credit_used / self.credit)) if self.credit else 0
 
 
+def _sum_of(model, field: str = "amount") -> Subquery:
+    return Subquery(
+        model.objects.filter(agreement=OuterRef("pk"))
+        .order_by()
+        .values("agreement")
+        .annotate(total=Sum(field))
+        .values("total")[:1]
+    )
+
+
 def money_summary(*, agreement: Agreement) -> MoneySummary:
-    paid = agreement.payments.aggregate(total=Sum("amount"))["total"] or Decimal("0")
-    used = agreement.marketing_activities.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+    """Payments and marketing spend of one agreement, in one query."""
+    totals = (
+        Agreement.objects.filter(pk=agreement.pk)
+        .values(paid=_sum_of(Payment), used=_sum_of(MarketingActivity))
+        .first()
+    ) or {}
+    paid = totals.get("paid") or Decimal("0")
+    used = totals.get("used") or Decimal("0")
     return MoneySummary(
         fee=agreement.fee, paid=paid, credit=agreement.marketing_credit, credit_used=used
     )

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -670,9 +670,21 @@ class Unmet:
     fix_url_name: str = ""
 
 
-def eligibility_check(*, partner: Partner, quota_kind: str | None) -> list[Unmet]:
+_UNKNOWN: Any = object()
+
+
+def eligibility_check(
+    *,
+    partner: Partner,
+    quota_kind: str | None,
+    agreement_in_force: Agreement | None = _UNKNOWN,
+    money: selectors.MoneySummary | None = None,
+) -> list[Unmet]:
     """Every unmet program requirement for submitting a request that uses `quota_kind`
-    (None for a docs-only update), each with a message the partner can act on."""
+    (None for a docs-only update), each with a message the partner can act on.
+
+    A page that already loaded the agreement in force (and its money summary) passes them
+    in so they are not read twice."""
     unmet: list[Unmet] = []
     if partner.standing != Standing.GOOD:
         unmet.append(
@@ -682,10 +694,23 @@ def eligibility_check(*, partner: Partner, quota_kind: str | None) -> list[Unmet
                 "Contact your partner manager to restore good standing.",
             )
         )
-    review = BusinessReview.objects.filter(partner=partner).first()
-    if review is None or review.state != BusinessReviewState.APPROVED:
+    # The business review's state and whether a support plan exists, in one query.
+    facts = (
+        Partner.objects.filter(pk=partner.pk)
+        .values(
+            review_state=Subquery(
+                BusinessReview.objects.filter(partner=OuterRef("pk")).values("state")[:1]
+            ),
+            has_plan=Exists(SupportPlan.objects.filter(partner=OuterRef("pk"))),
+        )
+        .first()
+    ) or {"review_state": None, "has_plan": False}
+    review_state = facts["review_state"]
+    if review_state != BusinessReviewState.APPROVED:
         detail = (
-            "has not been started" if review is None else f"is {review.get_state_display().lower()}"
+            "has not been started"
+            if review_state is None
+            else f"is {BusinessReviewState(review_state).label.lower()}"
         )
         unmet.append(
             Unmet(
@@ -694,7 +719,7 @@ def eligibility_check(*, partner: Partner, quota_kind: str | None) -> list[Unmet
                 "portal:business_review",
             )
         )
-    if not SupportPlan.objects.filter(partner=partner).exists():
+    if not facts["has_plan"]:
         unmet.append(
             Unmet(
                 "support_plan",
@@ -702,7 +727,11 @@ def eligibility_check(*, partner: Partner, quota_kind: str | None) -> list[Unmet
                 "portal:support_plan",
             )
         )
-    agreement = selectors.agreement_in_force(partner=partner)
+    agreement = (
+        selectors.agreement_in_force(partner=partner)
+        if agreement_in_force is _UNKNOWN
+        else agreement_in_force
+    )
     if agreement is None:
         unmet.append(
             Unmet(
@@ -711,7 +740,7 @@ def eligibility_check(*, partner: Partner, quota_kind: str | None) -> list[Unmet
                 "portal:agreement",
             )
         )
-    elif not selectors.money_summary(agreement=agreement).is_paid:
+    elif not (money or selectors.money_summary(agreement=agreement)).is_paid:
         unmet.append(
             Unmet(
                 "agreement",

@@ -11,6 +11,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Case,
@@ -212,21 +214,20 @@ def sla_hit_rate_by_kind() -> list[Rate]:
 
 def bounce_rate_by_kind() -> list[Rate]:
     """Changes requested per submitted request."""
-    submitted = dict(
-        CertificationRequest.objects.filter(submitted_at__isnull=False)
-        .order_by()
+    # One grouped query: submitted requests and their changes-requested transitions.
+    rows = {
+        r["kind"]: r
+        for r in CertificationRequest.objects.order_by()
         .values("kind")
-        .annotate(n=Count("pk"))
-        .values_list("kind", "n")
-    )
-    bounced = dict(
-        TransitionLog.objects.filter(transition__in=CHANGES_TRANSITIONS)
-        .order_by()
-        .values("request__kind")
-        .annotate(n=Count("pk"))
-        .values_list("request__kind", "n")
-    )
-    return [Rate(kind, bounced.get(kind, 0), submitted.get(kind, 0)) for kind in RequestKind.values]
+        .annotate(
+            submitted=Count("pk", filter=Q(submitted_at__isnull=False), distinct=True),
+            bounced=Count("log", filter=Q(log__transition__in=CHANGES_TRANSITIONS)),
+        )
+    }
+    return [
+        Rate(kind, rows.get(kind, {}).get("bounced", 0), rows.get(kind, {}).get("submitted", 0))
+        for kind in RequestKind.values
+    ]
 
 
 def certifications_per_month(*, months: int = 12, today: dt.date | None = None) -> list:
@@ -279,6 +280,29 @@ def all_metrics() -> dict:
         "per_month": per_month,
         "per_month_chart": bars([(f"{m:%b %Y}", n) for m, n in per_month]),
     }
+
+
+SUMMARY_CACHE_KEY = "certportal:metrics-summary:v1"
+
+
+def refresh_summary() -> dict:
+    """Recompute the metrics (SQL aggregates) and store them for the metrics page; the
+    beat task ``certportal.reviews.refresh_metrics`` calls this on a schedule."""
+    data = {**all_metrics(), "computed_at": timezone.now()}
+    seconds = settings.METRICS_SUMMARY_SECONDS
+    if seconds > 0:
+        cache.set(SUMMARY_CACHE_KEY, data, timeout=seconds)
+    return data
+
+
+def summary() -> dict:
+    """The metrics page's figures: the stored summary when one is fresh (production keeps
+    it for METRICS_SUMMARY_SECONDS and the beat task refreshes it), otherwise computed now.
+    Its cost does not grow with the number of requests once stored."""
+    if settings.METRICS_SUMMARY_SECONDS <= 0:
+        return {**all_metrics(), "computed_at": None}
+    data = cache.get(SUMMARY_CACHE_KEY)
+    return data if data is not None else refresh_summary()
 
 
 # --- The partners overview -----------------------------------------------------------------------

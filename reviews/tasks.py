@@ -11,7 +11,7 @@ import random
 from celery import shared_task
 
 from certifications.models import Integration
-from reviews import access, github, reminders
+from reviews import access, github, metrics, reminders
 
 logger = logging.getLogger(__name__)
 
@@ -71,3 +71,11 @@ def task_reconcile_repo_access(self) -> dict:
 def task_send_sla_reminders(self) -> int:
     """Daily: due-soon and overdue reminders, once per request and threshold."""
     return reminders.sla_reminders_send()
+
+
+@shared_task(
+    bind=True, name="certportal.reviews.refresh_metrics", acks_late=True, ignore_result=True
+)
+def task_refresh_metrics(self) -> None:
+    """Every few minutes: recompute the program metrics summary the metrics page reads."""
+    metrics.refresh_summary()

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from certifications import deployments
 from certifications import selectors as cert_selectors
 from certifications.enums import RequestState
+from certportal.downloads import private_file_response
 from certportal.errors import ProgramError
 from certportal.portal_context import paginate, portal_view, render_portal, require_role
 from partners.enums import MemberRole
@@ -193,15 +194,9 @@ def ticket_action(request, pk, action):
 
 
 def attachment_response(attachment) -> FileResponse:
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type or "application/octet-stream",
+    return private_file_response(
+        attachment.file, filename=attachment.original_name, content_type=attachment.content_type
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @portal_view

@@ -181,3 +181,32 @@ def _media_root(settings, tmp_path):
             "OPTIONS": {"location": str(tmp_path / "media")},
         },
     }
+
+
+@pytest.fixture(autouse=True)
+def _staff_otp(request, settings, monkeypatch):
+    """Staff must pass a TOTP second factor (always on in tests, as in production).
+    force_login() of a staff user also gives the session a confirmed, verified device, so
+    tests of staff pages need not walk through the code step; @no_auto_otp turns it off."""
+    settings.STAFF_REQUIRE_2FA = True
+    if request.node.get_closest_marker("no_auto_otp"):
+        return
+    from django.test import Client
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        if not user.is_staff:
+            return
+        from django_otp import DEVICE_ID_SESSION_KEY
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="test device", confirmed=True)
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)

@@ -57,7 +57,14 @@ def axe_check():
     and serious violations on the current page."""
 
     def _check(page) -> list[dict]:
-        page.add_script_tag(path=str(AXE))
+        # The CSP allows same-origin scripts only: serve axe from the page's own origin
+        # (intercepted, never reaching Django) instead of injecting it inline.
+        origin = "/".join(page.url.split("/")[:3])
+        page.route(
+            f"{origin}/__axe__.js",
+            lambda route: route.fulfill(path=str(AXE), content_type="application/javascript"),
+        )
+        page.add_script_tag(url=f"{origin}/__axe__.js")
         result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
         return [
             {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
@@ -68,9 +75,45 @@ def axe_check():
     return _check
 
 
+def otp_code(username: str) -> str:
+    """The current TOTP code of the user's newest authenticator (the one being set up, or
+    the confirmed one). Test-only: forgets the last used time step so that two logins in
+    the same 30 seconds both work."""
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user__username=username).order_by("-pk").first()
+    assert device is not None, f"{username} has no authenticator"
+    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
+
+
+@pytest.fixture
+def staff_authenticators(db):
+    """A confirmed authenticator for every staff user, so login() takes the code step."""
+
+    def _create(*usernames: str) -> None:
+        from django.contrib.auth import get_user_model
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        for user in get_user_model().objects.filter(username__in=usernames):
+            TOTPDevice.objects.get_or_create(
+                user=user, confirmed=True, defaults={"name": "journey phone"}
+            )
+
+    return _create
+
+
 def login(page, live_server, username: str, password: str = "demo") -> None:
+    """Sign in through the form; staff (and opted-in users) then enter a TOTP code, or set
+    up an authenticator first when they have none."""
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_load_state("networkidle")
+    if "/accounts/otp/" in page.url:
+        page.fill("#id_otp_token", otp_code(username))
+        page.click("main button[type=submit]")  # not the header's "Sign out"
+        page.wait_for_load_state("networkidle")
+        assert "/accounts/otp/" not in page.url, page.content()[:2000]

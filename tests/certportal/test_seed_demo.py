@@ -4,6 +4,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
+from django.test import RequestFactory
 
 from certportal.management.commands.seed_demo import DEMO_USERS
 
@@ -31,7 +32,9 @@ def test_seed_demo_is_idempotent(settings):
 def test_seed_demo_users_log_in_with_demo_password(settings, client):
     settings.DEBUG = True
     call_command("seed_demo", stdout=io.StringIO())
-    assert client.login(username="acme-admin", password="demo")
+    # django-axes checks every authenticate() call against a request.
+    request = RequestFactory().post("/accounts/login/")
+    assert client.login(request=request, username="acme-admin", password="demo")
     reviewer = User.objects.get(username="reviewer")
     assert reviewer.is_staff
     assert reviewer.groups.filter(name="Reviewer").exists()

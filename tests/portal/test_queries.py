@@ -13,7 +13,7 @@ from tests.factories import IntegrationFactory
 
 pytestmark = pytest.mark.django_db
 
-MAX_QUERIES = {"dashboard": 18, "integration_list": 7, "request_detail": 14}
+MAX_QUERIES = {"dashboard": 12, "integration_list": 6, "request_detail": 12}
 
 
 def add_integrations(partner, actor, count, start=0):

@@ -1,0 +1,89 @@
+"""Every measured page stays within 12 SQL queries, and the count is the same at 200 rows
+as at twice that (the benchmark reports the count at 200,000)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from certifications.enums import RequestState
+from certifications.models import Certificate, CertificationRequest
+
+pytestmark = pytest.mark.django_db
+
+BUDGET = 12
+QUEUE = reverse("admin:certifications_certificationrequest_changelist")
+
+
+def count(client, url: str) -> int:
+    client.get(url)  # warm per-process caches (content types, templates)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(ctx.captured_queries)
+
+
+def urls(partner_admin) -> dict[str, tuple[str, str]]:
+    mine = CertificationRequest.objects.filter(
+        integration__partner__memberships__user=partner_admin
+    )
+    detail = mine.filter(state=RequestState.CHANGES_REQUESTED).order_by("-pk").first()
+    reviewed = mine.filter(state=RequestState.USER_TESTING).order_by("-pk").first()
+    certificate = Certificate.objects.order_by("-pk").first()
+    return {
+        "partner_dashboard": ("partner", reverse("portal:dashboard")),
+        "partner_request_detail": ("partner", reverse("portal:request_detail", args=[detail.pk])),
+        "verify": ("", reverse("portal:verify", args=[certificate.verification_code])),
+        "reviewer_queue": ("reviewer", f"{QUEUE}?state__exact=submitted"),
+        "admin_request": (
+            "reviewer",
+            reverse("admin:certifications_certificationrequest_change", args=[reviewed.pk]),
+        ),
+        "manager_overview": ("manager", reverse("manage:overview")),
+        "metrics": ("manager", reverse("manage:metrics")),
+    }
+
+
+def measure(client, users, partner_admin) -> dict[str, int]:
+    counts = {}
+    for page, (role, url) in urls(partner_admin).items():
+        client.logout()
+        if role:
+            client.force_login(users[role])
+        counts[page] = count(client, url)
+    return counts
+
+
+def test_pages_within_budget_and_flat_with_rows(
+    client, bulk, partner_admin, reviewer, manager, django_assert_max_num_queries
+):
+    users = {"partner": partner_admin, "reviewer": reviewer, "manager": manager}
+    bulk(200)
+    at_200 = measure(client, users, partner_admin)
+    bulk(200, start=200)
+    at_400 = measure(client, users, partner_admin)
+    over = {page: n for page, n in at_200.items() if n > BUDGET}
+    assert not over, f"pages over {BUDGET} queries: {over}"
+    assert at_400 == at_200
+
+
+def test_metrics_summary_is_stored_and_reused(client, bulk, manager, settings):
+    """With a summary lifetime (production), the metrics page runs no metric queries
+    once the summary is stored: its cost does not depend on the data."""
+    from django.core.cache import cache
+
+    from reviews import metrics
+
+    settings.METRICS_SUMMARY_SECONDS = 300
+    cache.delete(metrics.SUMMARY_CACHE_KEY)
+    bulk(40)
+    client.force_login(manager)
+    with CaptureQueriesContext(connection) as first:
+        assert client.get(reverse("manage:metrics")).status_code == 200
+    with CaptureQueriesContext(connection) as second:
+        response = client.get(reverse("manage:metrics"))
+    assert b"Figures as of" in response.content
+    assert len(second.captured_queries) <= len(first.captured_queries) - 5
+    stored = cache.get(metrics.SUMMARY_CACHE_KEY)
+    assert stored is not None and stored["computed_at"] is not None
+    cache.delete(metrics.SUMMARY_CACHE_KEY)

@@ -1,0 +1,215 @@
+"""The security suite's world: partner A with data in every state a URL can point at, each
+piece carrying a unique canary string, partner B with its own admin, and the staff roles.
+
+Built through the real services (one build per test that asks for it; about a second)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils import timezone
+
+from certifications import deployments
+from certifications import services as cert_services
+from certifications.enums import ProductArea
+from certifications.models import Certificate, CertificationRequest
+from certportal import roles
+from certportal.models import Notification
+from partners.models import Membership
+from partners.views import invite_token
+from reviews import services as review_services
+from support import services as support_services
+from support.enums import Severity
+from tests.factories import (
+    PDF_BYTES,
+    IntegrationFactory,
+    PartnerFactory,
+    complete_package,
+    member,
+    qualify,
+    staff_user,
+)
+
+CANARY = "zqxcanary"
+CANARIES = {
+    "integration": f"{CANARY}-integration-description",
+    "comment": f"{CANARY}-transition-comment",
+    "finding": f"{CANARY}-finding-note",
+    "ticket": f"{CANARY}-ticket-text",
+    "password": f"{CANARY}-test-site-password",
+    "document": f"{CANARY}-document-name",
+}
+
+ROLES = (
+    "anonymous",
+    "viewer",
+    "developer",
+    "admin",
+    "admin_b",
+    "reviewer",
+    "reviewer_other",
+    "manager",
+    "support",
+)
+
+
+@dataclass
+class World:
+    users: dict[str, Any]
+    objects: dict[str, Any]
+    clients: dict[str, Client] = field(default_factory=dict)
+
+    def client(self, role: str, *, csrf: bool = False) -> Client:
+        key = f"{role}:{csrf}"
+        if key not in self.clients:
+            client = Client(enforce_csrf_checks=csrf, raise_request_exception=False)
+            if self.users[role] is not None:
+                client.force_login(self.users[role])
+            self.clients[key] = client
+        return self.clients[key]
+
+
+def _certify(request, *, admin, reviewer):
+    request = cert_services.request_submit(request=request, actor=admin)
+    request = cert_services.request_assign(request=request, reviewer=reviewer, actor=reviewer)
+    for name in ("intake_ok", "ut_pass", "cr_pass"):
+        request = cert_services.request_transition(request=request, name=name, actor=reviewer)
+    return request
+
+
+def build_world() -> World:
+    manager = staff_user("sec-manager", roles.PARTNER_MANAGER)
+    reviewer = staff_user("sec-reviewer", roles.REVIEWER)
+    reviewer_other = staff_user("sec-reviewer2", roles.REVIEWER)
+    support = staff_user("sec-support", roles.SUPPORT_AGENT)
+
+    partner = PartnerFactory(name="Acme Security", slug="acme-security")
+    admin = member(partner, "admin", "sec-acme-admin")
+    developer = member(partner, "developer", "sec-acme-dev")
+    viewer = member(partner, "viewer", "sec-acme-viewer")
+    partner_b = PartnerFactory(name="Globex Security", slug="globex-security")
+    admin_b = member(partner_b, "admin", "sec-globex-admin")
+    qualify(partner, manager=manager)
+    qualify(partner_b, manager=manager)
+
+    # A certified integration (tickets, meetings, certificate, "submit an update").
+    integration = IntegrationFactory(
+        partner=partner,
+        name="Acme Captions",
+        github_repo="acme/captions",
+        description=f"Captions for lectures. {CANARIES['integration']}",
+    )
+    first = cert_services.request_create(integration=integration, actor=admin, version="1.0.0")
+    cert_services.document_add(
+        request=first,
+        actor=admin,
+        doc_type=first.required_documents()[0],
+        upload=SimpleUploadedFile(f"{CANARIES['document']}.pdf", PDF_BYTES, "application/pdf"),
+    )
+    first = complete_package(first, actor=admin)
+    certified = _certify(first, admin=admin, reviewer=reviewer)
+    meeting = support_services.meeting_ensure(request_id=certified.pk)
+    certificate = Certificate.objects.get(request=certified)
+
+    # A module integration whose request waits on the partner (changes requested), with
+    # test access (the password canary), a transition comment and a finding.
+    module = IntegrationFactory(
+        partner=partner,
+        name="Acme MediaSpace Module",
+        product_area=ProductArea.MEDIASPACE_MODULE,
+        github_repo="acme/ms-module",
+    )
+    in_review = cert_services.request_create(integration=module, actor=admin, version="2.0.0")
+    in_review = complete_package(in_review, actor=admin)
+    environment = in_review.environments.order_by("pk").first()
+    cert_services.environment_save(
+        request=in_review,
+        actor=admin,
+        environment=environment,
+        kind=environment.kind,
+        url=environment.url,
+        username=environment.username,
+        password=CANARIES["password"],
+    )
+    in_review = cert_services.request_submit(request=in_review, actor=admin)
+    in_review = cert_services.request_assign(request=in_review, reviewer=reviewer, actor=reviewer)
+    in_review = cert_services.request_transition(
+        request=in_review, name="intake_ok", actor=reviewer
+    )
+    finding = review_services.finding_add(
+        request=in_review,
+        actor=reviewer,
+        category="functional",
+        severity="major",
+        title="Upload fails",
+        reviewer_note=CANARIES["finding"],
+    )
+    in_review = cert_services.request_transition(
+        request=in_review, name="ut_changes", actor=reviewer, comment=CANARIES["comment"]
+    )
+
+    # A draft on a third integration (submit / withdraw / wizard steps).
+    api = IntegrationFactory(partner=partner, name="Acme Quiz", github_repo="acme/quiz")
+    draft = complete_package(
+        cert_services.request_create(integration=api, actor=admin, version="3.0.0"), actor=admin
+    )
+
+    ticket = support_services.ticket_create(
+        integration=integration,
+        actor=developer,
+        severity=Severity.HIGH,
+        subject="Captions missing",
+        description=CANARIES["ticket"],
+        uploads=[SimpleUploadedFile("trace.pdf", PDF_BYTES, "application/pdf")],
+    )
+    notification = Notification.objects.filter(recipient=admin).order_by("pk").first()
+    if notification is None:  # pragma: no cover - services notify admins on every step
+        notification = Notification.objects.create(
+            recipient=admin, event="test", subject="Hello", body_text="Hello"
+        )
+
+    objects = {
+        "partner": partner,
+        "partner_b": partner_b,
+        "integration": integration,
+        "module": module,
+        "certified": certified,
+        "certificate": certificate,
+        "meeting": meeting,
+        "in_review": in_review,
+        "environment": environment,
+        "finding": finding,
+        "draft": draft,
+        "document": first.documents.get(original_name=f"{CANARIES['document']}.pdf"),
+        "ticket": ticket,
+        "attachment": ticket.attachments.get(),
+        "notification": notification,
+        "viewer_membership": Membership.objects.get(user=viewer),
+        "invite_token": invite_token(partner_id=partner.pk, email="new@example.com", role="viewer"),
+        "deploy_day": deployments.cycle_days_between(
+            timezone.localdate(), timezone.localdate() + dt.timedelta(days=60)
+        )[0].isoformat(),
+    }
+    users = {
+        "anonymous": None,
+        "viewer": viewer,
+        "developer": developer,
+        "admin": admin,
+        "admin_b": admin_b,
+        "reviewer": reviewer,
+        "reviewer_other": reviewer_other,
+        "manager": manager,
+        "support": support,
+    }
+    return World(users=users, objects=objects)
+
+
+@pytest.fixture
+def world(db) -> World:
+    assert CertificationRequest.objects.count() == 0
+    return build_world()

@@ -1,0 +1,302 @@
+"""Declared access expectations for every URL pattern, and the helpers the matrix runs on.
+
+`EXPECT` maps a pattern key (see urlwalk.Route.key) to who may GET and who may POST it.
+"May" means the view lets the role through (any status but a refusal or a 5xx; the
+service may still answer 400/409). Everybody else must be refused: 403, 404, 405 or a
+redirect to a login / second-factor page. `tenant=True` marks URLs that point at one of
+partner A's objects: partner B's admin must get exactly 404 there."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+from django.apps import apps
+from django.db import connection
+from django.urls import reverse
+
+from tests.security.urlwalk import Route, admin_model_for, model_label_of
+
+ANON = frozenset({"anonymous"})
+A_VIEW = frozenset({"viewer", "developer", "admin"})
+A_DEV = frozenset({"developer", "admin"})
+A_ADMIN = frozenset({"admin"})
+B = frozenset({"admin_b"})
+MEMBERS = A_VIEW | B
+STAFF = frozenset({"reviewer", "reviewer_other", "manager", "support"})
+DESK = frozenset({"manager", "support"})
+MANAGER = frozenset({"manager"})
+ASSIGNED = frozenset({"reviewer"})
+USERS = MEMBERS | STAFF
+EVERYONE = USERS | ANON
+NOBODY: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Expect:
+    get: frozenset[str]
+    post: frozenset[str]
+    tenant: bool = False
+    # Roles whose outcome depends on the model (admin generic URLs): allowed or refused,
+    # but never a 5xx.
+    maybe: frozenset[str] = NOBODY
+    kwargs: Callable[[dict], dict] | None = None
+    data: Callable[[dict], dict] | None = None
+
+
+def pk(name: str) -> Callable[[dict], dict]:
+    return lambda o: {"pk": o[name].pk}
+
+
+EXPECT: dict[str, Expect] = {
+    # --- site, accounts --------------------------------------------------------------------
+    "home": Expect(USERS, USERS),
+    "healthz": Expect(EVERYONE, NOBODY),
+    "login": Expect(EVERYONE, EVERYONE),
+    # Partner members have no second factor: the page sends them on.
+    "otp_verify": Expect(STAFF, STAFF, maybe=MEMBERS),
+    "otp_setup": Expect(USERS, USERS),
+    # Logging out is always allowed (its redirect goes to the login page).
+    "logout": Expect(NOBODY, NOBODY, maybe=EVERYONE),
+    "password_change": Expect(USERS, USERS),
+    "password_change_done": Expect(USERS, NOBODY),
+    "password_reset": Expect(EVERYONE, EVERYONE),
+    "password_reset_done": Expect(EVERYONE, NOBODY),
+    "password_reset_confirm": Expect(
+        EVERYONE, EVERYONE, kwargs=lambda o: {"uidb64": "MQ", "token": "set-password"}
+    ),
+    "password_reset_complete": Expect(EVERYONE, NOBODY),
+    # --- back office (admin): custom and site-wide URLs ------------------------------------
+    "admin:index": Expect(STAFF, STAFF),
+    "admin:login": Expect(EVERYONE, EVERYONE),
+    "admin:logout": Expect(NOBODY, NOBODY, maybe=EVERYONE),
+    "admin:password_change": Expect(STAFF, STAFF),
+    "admin:password_change_done": Expect(STAFF, NOBODY),
+    "admin:autocomplete": Expect(NOBODY, NOBODY),  # no autocomplete fields are declared
+    "admin:jsi18n": Expect(STAFF, NOBODY),
+    "admin:view_on_site": Expect(
+        NOBODY, NOBODY, maybe=STAFF, kwargs=lambda o: {"content_type_id": 1, "object_id": 1}
+    ),
+    "admin:auth_user_password_change": Expect(NOBODY, NOBODY),
+    "admin:otp_totp_totpdevice_config": Expect(NOBODY, NOBODY, maybe=STAFF),
+    "admin:otp_totp_totpdevice_qrcode": Expect(NOBODY, NOBODY, maybe=STAFF),
+    "admin:review_transition": Expect(STAFF, STAFF, kwargs=pk("in_review")),
+    "admin:review_assign_me": Expect(STAFF, STAFF, kwargs=pk("in_review")),
+    "admin:review_reveal": Expect(
+        STAFF,
+        ASSIGNED,
+        kwargs=lambda o: {"pk": o["in_review"].pk, "env_pk": o["environment"].pk},
+    ),
+    "admin:review_finding_add": Expect(STAFF, STAFF, kwargs=pk("in_review")),
+    "admin:review_finding_status": Expect(
+        STAFF, STAFF, kwargs=lambda o: {"pk": o["in_review"].pk, "finding_pk": o["finding"].pk}
+    ),
+    "admin:review_document": Expect(
+        STAFF, STAFF, kwargs=lambda o: {"pk": o["certified"].pk, "doc_pk": o["document"].pk}
+    ),
+    "admin:app_list": Expect(STAFF, STAFF),
+    "admin:<unnamed admin/(?P<url>.*)$>": Expect(NOBODY, NOBODY),
+    # --- back office (admin): the generic ModelAdmin URLs of every registered model --------
+    # Staff view (per model: some models are hidden from some roles, which gives 403);
+    # nobody adds, edits or deletes through the admin; non-staff are sent to the login.
+    "admin-model:changelist": Expect(NOBODY, NOBODY, maybe=STAFF),
+    "admin-model:add": Expect(NOBODY, NOBODY),
+    "admin-model:change": Expect(NOBODY, NOBODY, maybe=STAFF),
+    # The request "change" page is the review page (read-only, POST re-renders it).
+    "admin-model:change@certifications.certificationrequest": Expect(STAFF, STAFF),
+    "admin-model:history": Expect(NOBODY, NOBODY, maybe=STAFF),
+    "admin-model:delete": Expect(NOBODY, NOBODY),
+    "admin-model:redirect": Expect(STAFF, STAFF),
+    # --- partner portal ---------------------------------------------------------------------
+    "portal:dashboard": Expect(MEMBERS, MEMBERS),
+    "portal:switch_partner": Expect(
+        NOBODY, A_VIEW, tenant=True, data=lambda o: {"partner": o["partner"].pk}
+    ),
+    "portal:integration_list": Expect(MEMBERS, MEMBERS),
+    "portal:integration_create": Expect(A_DEV | B, A_DEV | B),
+    "portal:integration_detail": Expect(A_VIEW, A_VIEW, tenant=True, kwargs=pk("integration")),
+    "portal:integration_edit": Expect(A_DEV, A_DEV, tenant=True, kwargs=pk("integration")),
+    "portal:request_new": Expect(A_DEV, A_DEV, tenant=True, kwargs=pk("module")),
+    "portal:request_detail": Expect(A_VIEW, A_VIEW, tenant=True, kwargs=pk("in_review")),
+    "portal:request_step": Expect(
+        A_DEV, A_DEV, tenant=True, kwargs=lambda o: {"pk": o["draft"].pk, "step": "details"}
+    ),
+    "portal:request_submit": Expect(NOBODY, A_ADMIN, tenant=True, kwargs=pk("draft")),
+    "portal:request_resubmit": Expect(NOBODY, A_ADMIN, tenant=True, kwargs=pk("in_review")),
+    "portal:request_withdraw": Expect(NOBODY, A_ADMIN, tenant=True, kwargs=pk("draft")),
+    "portal:finding_reply": Expect(NOBODY, A_DEV, tenant=True, kwargs=pk("finding")),
+    "portal:document_download": Expect(A_VIEW, A_VIEW, tenant=True, kwargs=pk("document")),
+    "portal:agreement": Expect(MEMBERS, A_ADMIN | B),
+    "portal:business_review": Expect(MEMBERS, A_ADMIN | B),
+    "portal:support_plan": Expect(MEMBERS, A_ADMIN | B),
+    "portal:team": Expect(MEMBERS, MEMBERS),
+    "portal:team_invite": Expect(NOBODY, A_ADMIN | B),
+    "portal:member_role": Expect(
+        NOBODY,
+        A_ADMIN,
+        tenant=True,
+        kwargs=pk("viewer_membership"),
+        data=lambda o: {"role": "developer"},
+    ),
+    "portal:member_remove": Expect(NOBODY, A_ADMIN, tenant=True, kwargs=pk("viewer_membership")),
+    # An invitation token is the capability: whoever holds it may accept it.
+    "portal:invite_accept": Expect(
+        EVERYONE, EVERYONE, kwargs=lambda o: {"token": o["invite_token"]}
+    ),
+    "portal:verify": Expect(
+        EVERYONE, EVERYONE, kwargs=lambda o: {"code": o["certificate"].verification_code}
+    ),
+    # --- partner managers -------------------------------------------------------------------
+    "manage:overview": Expect(MANAGER, NOBODY),
+    "manage:partner": Expect(MANAGER, MANAGER, kwargs=pk("partner")),
+    "manage:metrics": Expect(MANAGER, NOBODY),
+    "manage:credential_reveals": Expect(MANAGER, NOBODY),
+    "manage:export_partners": Expect(MANAGER, NOBODY),
+    "manage:export_agreements": Expect(MANAGER, NOBODY),
+    "manage:export_certifications": Expect(MANAGER, NOBODY),
+    # --- support: portal side -----------------------------------------------------------------
+    "support:ticket_list": Expect(MEMBERS, MEMBERS),
+    "support:ticket_new": Expect(A_DEV | B, A_DEV | B),
+    "support:ticket_detail": Expect(A_VIEW, A_VIEW, tenant=True, kwargs=pk("ticket")),
+    "support:ticket_action": Expect(
+        NOBODY,
+        A_DEV,
+        tenant=True,
+        kwargs=lambda o: {"pk": o["ticket"].pk, "action": "close"},
+    ),
+    "support:attachment_download": Expect(A_VIEW, A_VIEW, tenant=True, kwargs=pk("attachment")),
+    "support:integration": Expect(A_VIEW, A_VIEW, tenant=True, kwargs=pk("integration")),
+    "support:update_start": Expect(A_DEV, A_DEV, tenant=True, kwargs=pk("integration")),
+    # --- support: the desk (support agents and partner managers) ------------------------------
+    "support_staff:queue": Expect(DESK, DESK),
+    "support_staff:ticket_new": Expect(DESK, DESK),
+    "support_staff:ticket": Expect(DESK, DESK, kwargs=pk("ticket")),
+    "support_staff:ticket_action": Expect(
+        NOBODY, DESK, kwargs=lambda o: {"pk": o["ticket"].pk, "action": "close"}
+    ),
+    "support_staff:attachment_download": Expect(DESK, DESK, kwargs=pk("attachment")),
+    "support_staff:meetings": Expect(DESK, DESK),
+    "support_staff:meeting": Expect(DESK, DESK, kwargs=pk("meeting")),
+    "support_staff:meeting_action": Expect(
+        NOBODY, DESK, kwargs=lambda o: {"pk": o["meeting"].pk, "action": "schedule"}
+    ),
+    "support_staff:deployments": Expect(DESK, DESK),
+    "support_staff:deployment_mark": Expect(
+        NOBODY, DESK, kwargs=lambda o: {"day": o["deploy_day"]}
+    ),
+    # --- notifications (own rows only) --------------------------------------------------------
+    "notifications:list": Expect(USERS, USERS),
+    "notifications:read": Expect(NOBODY, A_ADMIN, tenant=True, kwargs=pk("notification")),
+    "notifications:read_all": Expect(NOBODY, USERS),
+    "notifications:preferences": Expect(USERS, USERS),
+}
+
+# URLs whose regex cannot be filled from kwargs.
+FIXED_URLS = {
+    "admin:app_list": "/admin/certifications/",
+    "admin:<unnamed admin/(?P<url>.*)$>": "/admin/no-such-page/",
+}
+
+
+def expectation(route: Route) -> Expect | None:
+    if route.key.startswith("admin-model:"):
+        specific = f"{route.key}@{model_label_of(route.route)}"
+        if specific in EXPECT:
+            return EXPECT[specific]
+    return EXPECT.get(route.key)
+
+
+def _first_pk(model) -> Any:
+    return model._default_manager.order_by("pk").values_list("pk", flat=True).first() or 999999
+
+
+def concrete_url(route: Route, objects: dict) -> str:
+    if route.key in FIXED_URLS:
+        return FIXED_URLS[route.key]
+    expect = expectation(route)
+    if expect is not None and expect.kwargs is not None:
+        return route.url(expect.kwargs(objects))
+    if route.params and route.key.startswith("admin"):
+        # Generic admin URLs point at the model's first row (partner A's, built first).
+        first = _first_pk(admin_model_for(route.route))
+        return route.url({name: first for name in route.params})
+    return route.url({})
+
+
+# --- Responses --------------------------------------------------------------------------------
+
+REFUSED = {403, 404, 405}
+
+
+def body(response) -> str:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode(errors="replace")
+    return response.content.decode(errors="replace")
+
+
+def login_paths() -> set[str]:
+    return {reverse("login"), reverse("admin:login"), reverse("otp_verify"), reverse("otp_setup")}
+
+
+def is_refusal(response, logins: set[str]) -> bool:
+    if response.status_code in REFUSED:
+        return True
+    if response.status_code == 302:
+        return urlparse(response["Location"]).path in logins
+    return False
+
+
+# --- Database snapshot ------------------------------------------------------------------------
+
+SNAPSHOT_APPS = ("certifications", "partners", "reviews", "support", "certportal")
+# Full rows (state fields, updated_at and all) of the models a refused POST could touch.
+FULL_ROW_MODELS = (
+    "partners.Partner",
+    "partners.Membership",
+    "partners.Agreement",
+    "partners.BusinessReview",
+    "partners.SupportPlan",
+    "certifications.Integration",
+    "certifications.CertificationRequest",
+    "certifications.Document",
+    "certifications.TestEnvironment",
+    "reviews.Finding",
+    "support.Ticket",
+    "support.SupportMeeting",
+    "certportal.Notification",
+    "certportal.UserProfile",
+)
+
+
+def _tables() -> list[str]:
+    tables = [
+        m._meta.db_table for app in SNAPSHOT_APPS for m in apps.get_app_config(app).get_models()
+    ]
+    return [*tables, "auth_user", "auth_user_groups"]
+
+
+def snapshot() -> tuple:
+    """Row counts of every program table (one query) plus the full rows of the stateful
+    models."""
+    tables = _tables()
+    qn = connection.ops.quote_name
+    # Table names come from the models, never from input.
+    sql = "SELECT " + ", ".join(f"(SELECT COUNT(*) FROM {qn(t)})" for t in tables)  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        counts = dict(zip(tables, cursor.fetchone(), strict=True))
+    rows = {
+        label: list(apps.get_model(label)._default_manager.order_by("pk").values_list())
+        for label in FULL_ROW_MODELS
+    }
+    return counts, rows
+
+
+def diff(before: tuple, after: tuple) -> list[str]:
+    changes = [f"count {t}: {n} -> {after[0][t]}" for t, n in before[0].items() if after[0][t] != n]
+    changes += [
+        f"rows of {label} changed" for label, r in before[1].items() if after[1][label] != r
+    ]
+    return changes
