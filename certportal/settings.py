@@ -372,6 +372,17 @@ METRICS_SUMMARY_SECONDS = env.int("METRICS_SUMMARY_SECONDS", default=0 if DEBUG 
 # turns this on, for its own gunicorn; never on by default, never in production.
 BENCH_REFERENCE_VIEWS = env.bool("BENCH_REFERENCE_VIEWS", default=False)
 
+# Revealing a test-account password needs a login within this many minutes (step-up).
+CREDENTIAL_REVEAL_REAUTH_MINUTES = env.int("CREDENTIAL_REVEAL_REAUTH_MINUTES", default=15)
+# Ticket resolution targets in hours per severity; first-response targets come from each
+# partner's support plan.
+SUPPORT_RESOLUTION_HOURS = {
+    "critical": env.int("SUPPORT_RESOLUTION_HOURS_CRITICAL", default=24),
+    "high": env.int("SUPPORT_RESOLUTION_HOURS_HIGH", default=72),
+    "normal": env.int("SUPPORT_RESOLUTION_HOURS_NORMAL", default=168),
+    "low": env.int("SUPPORT_RESOLUTION_HOURS_LOW", default=336),
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,10 +1,10 @@
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from certportal import roles, security
 
 
 def home(request):
-    """The landing page after login: every workspace this person may use."""
+    """After login: straight to the one workspace a person has, otherwise a chooser."""
     user = request.user
     context = {
         "is_reviewer": roles.is_reviewer(user),
@@ -12,6 +12,17 @@ def home(request):
         "is_support": roles.is_support_agent(user),
         "is_staff": roles.is_vendor_staff(user),
     }
+    is_member = user.memberships.exists()
+    if is_member and not context["is_staff"]:
+        return redirect("portal:dashboard")
+    if not is_member:
+        staff_roles = [context["is_reviewer"], context["is_manager"], context["is_support"]]
+        if staff_roles == [True, False, False]:
+            return redirect("admin:index")
+        if staff_roles == [False, True, False]:
+            return redirect("manage:overview")
+        if staff_roles == [False, False, True]:
+            return redirect("support_staff:queue")
     return render(request, "home.html", context)
 
 

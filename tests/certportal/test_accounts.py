@@ -92,3 +92,29 @@ def test_static_assets_are_shipped_locally():
 
     assert finders.find("css/portal.css")
     assert finders.find("js/htmx.min.js")
+
+
+def test_home_sends_each_person_to_their_workspace(
+    client, partner_viewer, reviewer, manager, support_agent
+):
+    for user, target in (
+        (partner_viewer, "/portal/"),
+        (reviewer, "/admin/"),
+        (manager, "/manage/"),
+        (support_agent, "/manage/support/"),
+    ):
+        client.force_login(user)
+        response = client.get("/")
+        assert response.status_code == 302, user
+        assert response["Location"] == target
+        client.logout()
+
+
+def test_home_offers_a_choice_to_people_with_several_workspaces(client, partner, reviewer):
+    from partners.models import Membership
+
+    Membership.objects.create(user=reviewer, partner=partner, role="viewer")
+    client.force_login(reviewer)
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "Choose where to work" in response.content.decode()
