@@ -40,7 +40,9 @@ from certportal.downloads import private_file_response
 from certportal.errors import ProgramError
 from partners.models import Partner
 from reviews import services as review_services
+from reviews.access import repo_access_grants_for
 from reviews.enums import FindingStage, FindingStatus
+from reviews.github import is_configured as github_is_configured
 from reviews.models import Finding, FindingReply, RepoAccessGrant
 
 SLA_BADGE = {
@@ -398,6 +400,8 @@ class CertificationRequestAdmin(StaffModelAdmin):
             and not is_assigned
             and obj.state not in (RequestState.DRAFT, *FINAL_STATES),
             "timeline": cert_selectors.timeline(obj),
+            "grants": list(repo_access_grants_for(request=obj)),
+            "github_configured": github_is_configured(),
             "sla_status": sla_status,
             "sla_label": sla.STATUS_LABELS[sla_status],
             "sla_badge": SLA_BADGE[sla_status],

@@ -353,3 +353,21 @@ def test_request_page_query_count_constant(client, assigned, reviewer):
     with CaptureQueriesContext(connection) as many:
         assert client.get(page_url(assigned)).status_code == 200
     assert len(many) == len(few)
+
+
+def test_request_page_shows_repository_access_state(client, assigned, reviewer, settings):
+    from reviews.models import RepoAccessGrant
+
+    settings.GITHUB_TOKEN = ""
+    RepoAccessGrant.objects.create(
+        integration=assigned.integration,
+        request=assigned,
+        github_login="rita-gh",
+        state="failed",
+        last_error="The repository was not found.",
+    )
+    client.force_login(reviewer)
+    page = client.get(page_url(assigned)).content.decode()
+    assert "rita-gh" in page
+    assert "The repository was not found." in page
+    assert "GitHub access is not configured" in page
