@@ -57,7 +57,7 @@ def test_secret_scan_of_the_repository_finds_nothing():
 def test_scanner_catches_a_planted_secret():
     planted = "aws_key = 'AKIA" + "ABCDEFGHIJKLMNOP'"
     assert PATTERNS["AWS access key id"].search(planted)
-    assert PATTERNS["private key"].search("-----BEGIN RSA PRIVATE KEY-----")
+    assert PATTERNS["private key"].search("-----BEGIN RSA " + "PRIVATE KEY-----")
 
 
 def test_keys_come_from_the_environment():
