@@ -71,7 +71,7 @@ def test_row30_headers_on_every_kind_of_html_page(
     pages = [(anonymous, reverse("login")), (anonymous, reverse("password_reset"))]
     partner = Client()
     partner.force_login(partner_admin)
-    pages += [(partner, reverse("home")), (partner, reverse("portal:dashboard"))]
+    pages += [(partner, reverse("portal:integration_list")), (partner, reverse("portal:dashboard"))]
     pages += [(partner, reverse("otp_setup")), (partner, "/no-such-page/")]
     staff = Client()
     staff.force_login(manager)
