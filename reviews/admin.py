@@ -177,13 +177,25 @@ class TransitionForm(forms.Form):
 
 class FindingForm(forms.Form):
     stage = forms.ChoiceField(choices=FindingStage.choices)
-    guideline = forms.ModelChoiceField(
-        queryset=Guideline.objects.filter(active=True), required=False
-    )
+    guideline = forms.ChoiceField(required=False)
     category = forms.ChoiceField(choices=Finding._meta.get_field("category").choices)
     severity = forms.ChoiceField(choices=Finding._meta.get_field("severity").choices)
     title = forms.CharField(max_length=200)
     reviewer_note = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, guidelines: list[Guideline] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The request page already loads the (small) catalogue once: reuse it for the choices.
+        if guidelines is None:
+            guidelines = list(Guideline.objects.all())
+        self._guidelines = {str(g.pk): g for g in guidelines if g.active}
+        self.fields["guideline"].choices = [("", "---------")] + [
+            (key, str(g)) for key, g in self._guidelines.items()
+        ]
+
+    def clean_guideline(self) -> Guideline | None:
+        value = self.cleaned_data["guideline"]
+        return self._guidelines.get(value) if value else None
 
 
 class FindingStatusForm(forms.Form):
@@ -362,11 +374,8 @@ class CertificationRequestAdmin(StaffModelAdmin):
             for t in obj.get_available_user_state_transitions(user)
             if t.name != "submit"
         ]
-        guideline_titles = dict(
-            Guideline.objects.filter(code__in=list(obj.checklist or {})).values_list(
-                "code", "title"
-            )
-        )
+        guidelines = list(Guideline.objects.all())
+        guideline_titles = {g.code: g.title for g in guidelines}
         checklist = [
             (code, guideline_titles.get(code, ""), answer)
             for code, answer in sorted((obj.checklist or {}).items())
@@ -393,7 +402,8 @@ class CertificationRequestAdmin(StaffModelAdmin):
             "can_reveal": cert_perms.can_reveal_credentials(obj, user),
             "transitions": transitions,
             "findings": findings,
-            "finding_form": finding_form or FindingForm(initial=self._default_stage(obj)),
+            "finding_form": finding_form
+            or FindingForm(initial=self._default_stage(obj), guidelines=guidelines),
             "finding_status_choices": FindingStatusForm.base_fields["status"].choices,
             "can_review": is_assigned,
             "can_claim": roles.is_reviewer(user)
