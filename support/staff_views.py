@@ -39,7 +39,7 @@ from support.forms import (
     WaitForm,
 )
 from support.models import DeploymentCycle
-from support.views import attachment_response
+from support.views import attachment_response, ticket_from_form
 
 logger = logging.getLogger("certportal.security")
 
@@ -103,26 +103,9 @@ def ticket_new(request):
     )
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                ticket = services.ticket_create(
-                    integration=data["integration"],
-                    actor=request.user,
-                    severity=data["severity"],
-                    subject=data["subject"],
-                    description=data["description"],
-                    customer_name=data["customer_name"],
-                    uploads=data["attachments"],
-                )
-            except ProgramError as exc:
-                messages.error(request, exc.message)
-                status = _status(exc)
-            else:
-                messages.success(request, f"Ticket #{ticket.pk} was raised.")
-                return redirect("support_staff:ticket", ticket.pk)
-        else:
-            status = 400
+        ticket, status = ticket_from_form(request, form, customer_name=True)
+        if ticket is not None:
+            return redirect("support_staff:ticket", ticket.pk)
     return render(
         request, "support/staff/ticket_new.html", {"form": form, "subnav": "queue"}, status=status
     )

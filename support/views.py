@@ -59,6 +59,30 @@ def ticket_list(request):
     )
 
 
+def ticket_from_form(request, form, *, customer_name: bool = False):
+    """Raise a ticket from a bound TicketForm (portal and support desk). Returns the ticket
+    (or None) and the status to render the form with when it is None."""
+    if not form.is_valid():
+        return None, 400
+    data = form.cleaned_data
+    extra = {"customer_name": data["customer_name"]} if customer_name else {}
+    try:
+        ticket = services.ticket_create(
+            integration=data["integration"],
+            actor=request.user,
+            severity=data["severity"],
+            subject=data["subject"],
+            description=data["description"],
+            uploads=data["attachments"],
+            **extra,
+        )
+    except ProgramError as exc:
+        messages.error(request, exc.message)
+        return None, _status(exc)
+    messages.success(request, f"Ticket #{ticket.pk} was raised.")
+    return ticket, 200
+
+
 @portal_view
 def ticket_new(request):
     partner = request.portal.partner
@@ -72,25 +96,9 @@ def ticket_new(request):
     )
     status = 200
     if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                ticket = services.ticket_create(
-                    integration=data["integration"],
-                    actor=request.user,
-                    severity=data["severity"],
-                    subject=data["subject"],
-                    description=data["description"],
-                    uploads=data["attachments"],
-                )
-            except ProgramError as exc:
-                messages.error(request, exc.message)
-                status = _status(exc)
-            else:
-                messages.success(request, f"Ticket #{ticket.pk} was raised.")
-                return redirect("support:ticket_detail", ticket.pk)
-        else:
-            status = 400
+        ticket, status = ticket_from_form(request, form)
+        if ticket is not None:
+            return redirect("support:ticket_detail", ticket.pk)
     return render_portal(
         request,
         "support/portal/ticket_new.html",
