@@ -463,7 +463,12 @@ class CredentialReveal(models.Model):
 
 
 def _verification_code() -> str:
-    return secrets.token_urlsafe(16)
+    # Never starting with "-" or "_": a code is pasted into URLs, e-mails and spreadsheets
+    # (where a leading "-" reads as a formula and gets escaped by the CSV export).
+    while True:
+        code = secrets.token_urlsafe(16)
+        if code[0].isalnum():
+            return code
 
 
 class Certificate(models.Model):

@@ -282,3 +282,9 @@ def test_new_certificate_supersedes_previous_and_moves_listing(
     old.refresh_from_db()
     assert old.superseded_by == update.certificate
     assert Listing.objects.get(integration=request.integration).certificate == update.certificate
+
+
+def test_verification_codes_start_with_a_letter_or_digit():
+    from certifications.models import _verification_code
+
+    assert all(_verification_code()[0].isalnum() for _ in range(500))
