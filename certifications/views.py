@@ -38,6 +38,7 @@ from certifications.forms import (
 from certifications.models import Certificate, Guideline, Listing
 from certportal.downloads import private_file_response
 from certportal.errors import ProgramError
+from certportal.pagecache import cached_view
 from certportal.portal_context import paginate, portal_view, render_portal, require_role
 from partners import selectors as partner_selectors
 from partners import services as partner_services
@@ -107,6 +108,7 @@ def _fix_url(name: str) -> str:
 
 
 @portal_view
+@cached_view("portal-dashboard", "portal")
 def dashboard(request):
     partner = request.portal.partner
     in_force = partner_selectors.agreement_in_force(partner=partner)
@@ -497,6 +499,7 @@ def _render_detail(request, req, status=200, **kwargs):
 
 
 @portal_view
+@cached_view("portal-request", "portal")
 def request_detail(request, pk):
     return _render_detail(request, _load_request(request, pk))
 
@@ -584,6 +587,7 @@ def document_download(request, pk):
 
 
 @login_not_required
+@cached_view("verify", "verify")
 def verify(request, code):
     certificate = selectors.certificate_by_code(code)
     if certificate is None:

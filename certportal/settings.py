@@ -101,6 +101,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "certportal.context_processors.portal",
+                # Last: while a page renders for the page cache, its CSRF placeholder.
+                "certportal.pagecache.context_csrf",
             ],
         },
     },
@@ -137,6 +139,11 @@ else:
     CELERY_RESULT_BACKEND = None
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = False
+
+# Versioned page cache (certportal.pagecache): only with a cache every web process shares,
+# or in DEBUG (one runserver process). 0 turns it off.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60 if (REDIS_URL or DEBUG) else 0)
+PAGE_CACHE_NAMESPACE = ""
 
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from certportal import roles, security
 from certportal.errors import ProgramError
 from certportal.models import AuditEvent
+from certportal.pagecache import cached_view
 from partners import manage_forms as forms
 from partners import selectors, services
 from partners.enums import OPEN_AGREEMENT_STATES, AgreementState, BusinessReviewState
@@ -56,6 +57,9 @@ SORT_FIELDS = {
 
 
 @require_GET
+@cached_view(
+    "manage-overview", "staff"
+)  # a stored copy exists only for someone who passed the check
 @manager_required
 def overview(request):
     today = timezone.localdate()
@@ -323,6 +327,9 @@ def _partner_context(partner, bound) -> dict:
 
 
 @require_GET
+@cached_view(
+    "manage-metrics", "staff"
+)  # a stored copy exists only for someone who passed the check
 @manager_required
 def metrics_view(request):
     return render(request, "manage/metrics.html", {**metrics.summary(), "nav_section": "manage"})

@@ -38,6 +38,7 @@ from django.utils import timezone
 
 from certifications.enums import OPEN_STATES, RequestState
 from certifications.models import CertificationRequest, Integration
+from certportal import pagecache
 from certportal.models import UserProfile
 from certportal.notifications import notify
 from partners import services as partner_services
@@ -493,9 +494,16 @@ def repo_access_mark_failed(
 
 def repo_access_record_transient(*, integration_id: int, error: str) -> None:
     """Keep the latest temporary GitHub problem visible on grants still waiting."""
-    RepoAccessGrant.objects.filter(
+    changed = RepoAccessGrant.objects.filter(
         integration_id=integration_id, state__in=[GrantState.PENDING, GrantState.INVITED]
     ).update(last_error=error[:2000], last_checked_at=timezone.now())
+    if changed:  # update() sends no signal: the pages showing grants must be redrawn
+        partner_id = (
+            Integration.objects.filter(pk=integration_id)
+            .values_list("partner_id", flat=True)
+            .first()
+        )
+        pagecache.bump("program", f"partner:{partner_id}" if partner_id else "global")
 
 
 def repo_access_integrations_to_reconcile() -> list[int]:

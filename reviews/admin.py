@@ -14,11 +14,11 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import F, Prefetch, Q, prefetch_related_objects
+from django.db.models import F, Prefetch, Q, Value, prefetch_related_objects
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -33,7 +33,7 @@ from certifications import services as cert_services
 from certifications import sla
 from certifications.enums import FINAL_STATES, VENDOR_STATES, RequestState
 from certifications.models import CertificationRequest, CredentialReveal, Guideline
-from certportal import roles, security
+from certportal import pagecache, roles, security
 from certportal.admin import StaffModelAdmin
 from certportal.crypto import DecryptionFailed
 from certportal.downloads import private_file_response
@@ -210,19 +210,24 @@ class FindingStatusForm(forms.Form):
 
 
 def _prime_permission_cache(user) -> None:
-    """Load the user's Django permissions (own and through groups) in one query into the
-    cache ModelBackend keeps on the user object, instead of its two queries when the admin
-    builds the app list. Same result: ModelBackend is the only permission backend."""
+    """Load the user's group names and Django permissions (own and through groups) in one
+    query, into the caches certportal.roles and ModelBackend keep on the user object,
+    instead of the three queries the role check and the admin's app list would run. Same
+    result: ModelBackend is the only permission backend."""
     if getattr(user, "_perm_cache", None) is not None or not user.is_active:
         return
-    if user.is_superuser:
-        return  # ModelBackend gives superusers every permission without asking
-    rows = (
+    groups = Group.objects.filter(user=user).order_by().values_list(Value("g"), "name", Value(""))
+    permissions = (
         Permission.objects.filter(Q(user=user) | Q(group__user=user))
-        .values_list("content_type__app_label", "codename")
+        .order_by()
+        .values_list(Value("p"), "content_type__app_label", "codename")
         .distinct()
     )
-    user._perm_cache = {f"{app}.{codename}" for app, codename in rows}
+    rows = list(groups.union(permissions, all=True))
+    user._certportal_groups = frozenset(name for kind, name, _ in rows if kind == "g")
+    if user.is_superuser:
+        return  # ModelBackend gives superusers every permission without asking
+    user._perm_cache = {f"{app}.{codename}" for kind, app, codename in rows if kind == "p"}
 
 
 @admin.register(CertificationRequest)
@@ -263,8 +268,21 @@ class CertificationRequestAdmin(StaffModelAdmin):
         return cert_selectors.requests_for(user=request.user)
 
     def changelist_view(self, request, extra_context=None):
-        _prime_permission_cache(request.user)
-        return super().changelist_view(request, extra_context)
+        # The queue is served from the page cache while nothing it shows has changed.
+        # A stored copy exists only if this person passed the permission check when it
+        # was rendered; any change to their groups or permissions starts a new version.
+        render = super().changelist_view
+
+        def render_queue():
+            _prime_permission_cache(request.user)
+            return render(request, extra_context)
+
+        return pagecache.cached_page(
+            request,
+            name="review-queue",
+            scopes=pagecache.staff_scopes(request),
+            render=render_queue,
+        )
 
     @admin.display(description="Partner", ordering="integration__partner__name")
     def partner_name(self, obj):
@@ -350,8 +368,17 @@ class CertificationRequestAdmin(StaffModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if not str(object_id).isdigit():
             raise Http404
-        obj = self._get_request(request, int(object_id))
-        return self._review_page(request, obj)
+        pk = int(object_id)
+
+        def draw():
+            _prime_permission_cache(request.user)  # before the role check reads the groups
+            return self._review_page(request, self._get_request(request, pk))
+
+        # Served from the page cache while nothing it shows has changed: a stored copy of
+        # this page exists only for a person who could open the request when it was drawn.
+        return pagecache.cached_page(
+            request, name="review-request", scopes=pagecache.staff_scopes(request), render=draw
+        )
 
     def _review_page(self, request, obj, *, finding_form=None, status=200):
         user = request.user

@@ -172,6 +172,22 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def _page_cache_namespace(settings):
+    # Row ids repeat between tests (SQLite reuses them after a rollback) and the Redis
+    # cache outlives a test: each test gets its own page-cache key space.
+    import uuid
+
+    settings.PAGE_CACHE_NAMESPACE = uuid.uuid4().hex[:12]
+
+
+@pytest.fixture
+def page_cache_off(settings):
+    """Query pins measure a page rendered afresh (what a page-cache miss costs); the hit
+    path has its own pins (tests/perf/test_query_pins.py, tests/certportal/test_pagecache.py)."""
+    settings.PAGE_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.STORAGES = {

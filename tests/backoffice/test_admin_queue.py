@@ -42,7 +42,7 @@ def test_queue_refuses_partner_users(client, partner_admin, assigned):
     assert "/admin/login/" in response["Location"]
 
 
-def test_queue_query_count_constant_and_no_full_count(client, reviewer):
+def test_queue_query_count_constant_and_no_full_count(client, reviewer, page_cache_off):
     client.force_login(reviewer)
     bulk_requests(5, prefix="small", reviewer=reviewer)
     small, _ = _queries(client)

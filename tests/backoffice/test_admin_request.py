@@ -340,7 +340,7 @@ def _grow(request, reviewer, n):
     )
 
 
-def test_request_page_query_count_constant(client, assigned, reviewer):
+def test_request_page_query_count_constant(client, assigned, reviewer, page_cache_off):
     from tests.backoffice.conftest import bulk_requests
 
     client.force_login(reviewer)

@@ -158,7 +158,7 @@ def test_metrics_page_renders_with_charts(client, manager, fixture_log):
     assert "50 %" in body  # minor SLA hit rate
 
 
-def test_metrics_page_query_count_constant(client, manager, fixture_log):
+def test_metrics_page_query_count_constant(client, manager, fixture_log, page_cache_off):
     client.force_login(manager)
     bulk_requests(5, prefix="few")
     with CaptureQueriesContext(connection) as few:

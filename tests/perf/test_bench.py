@@ -78,7 +78,7 @@ def test_setting_is_off_by_default():
 def test_results_file_has_the_keys_tools_check(tmp_path):
     rows = [
         bench.result_row("reference_template50", 20000, 120.0, 50.0, 90.0, 4, 120.0),
-        bench.result_row("partner_dashboard", 20000, 60.0, 100.0, 250.0, 12, 120.0),
+        bench.result_row("partner_dashboard", 20000, 60.0, 100.0, 250.0, 3, 120.0, 12),
     ]
     path = tmp_path / "bench" / "latest.json"
     bench.write_results(path, rows, {"client": "wrk"})
@@ -87,6 +87,8 @@ def test_results_file_has_the_keys_tools_check(tmp_path):
     assert [r["page"] for r in data["results"]] == ["reference_template50", "partner_dashboard"]
     for row in data["results"]:
         assert set(row) == set(bench.RESULT_KEYS)
+    assert data["results"][1]["queries"] == 3
+    assert data["results"][1]["queries_uncached"] == 12
     assert data["results"][1]["ratio_to_reference"] == 0.5
     table = bench.format_table(rows)
     assert "partner_dashboard" in table and "0.50" in table

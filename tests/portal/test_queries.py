@@ -11,7 +11,7 @@ from certifications.models import TransitionLog
 from reviews.models import Finding, FindingReply
 from tests.factories import IntegrationFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_cache_off")]
 
 MAX_QUERIES = {"dashboard": 12, "integration_list": 6, "request_detail": 12}
 

@@ -38,7 +38,19 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 REFERENCE = "reference_template50"
-RESULT_KEYS = ("page", "requests_in_db", "rps", "p50_ms", "p99_ms", "queries", "ratio_to_reference")
+RESULT_KEYS = (
+    "page",
+    "requests_in_db",
+    "rps",
+    "p50_ms",
+    "p99_ms",
+    "queries",
+    "queries_uncached",
+    "ratio_to_reference",
+)
+# The page cache needs a cache every gunicorn worker shares: a Redis database of its own,
+# emptied before each data size (user ids repeat between the two benchmark databases).
+DEFAULT_BENCH_REDIS = "redis://127.0.0.1:6379/13"
 # page name → (role whose session is sent, or "" for anonymous)
 PAGES = {
     "reference_constant": "partner",
@@ -64,7 +76,14 @@ USERS = {
 
 
 def result_row(
-    page: str, size: int, rps: float, p50: float, p99: float, queries: int | None, ref: float
+    page: str,
+    size: int,
+    rps: float,
+    p50: float,
+    p99: float,
+    queries: int | None,
+    ref: float,
+    queries_uncached: int | None = None,
 ) -> dict:
     return {
         "page": page,
@@ -72,7 +91,10 @@ def result_row(
         "rps": round(rps, 1),
         "p50_ms": round(p50, 1),
         "p99_ms": round(p99, 1),
+        # per request as measured (a page-cache hit when the cache is on) ...
         "queries": queries,
+        # ... and when the page is rendered afresh (a miss, or the cache off)
+        "queries_uncached": queries_uncached,
         "ratio_to_reference": round(rps / ref, 2) if ref else None,
     }
 
@@ -88,14 +110,16 @@ def write_results(path: Path, results: list[dict], meta: dict) -> None:
 
 def format_table(results: list[dict]) -> str:
     head = f"{'page':<24}{'requests':>9}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
-    head += f"{'queries':>9}{'× ref50':>9}"
+    head += f"{'queries':>9}{'uncached':>9}{'× ref50':>9}"
     lines = [head, "-" * len(head)]
     for r in results:
         ratio = "" if r["ratio_to_reference"] is None else f"{r['ratio_to_reference']:.2f}"
         queries = "" if r["queries"] is None else str(r["queries"])
+        uncached = r.get("queries_uncached")
+        uncached = "" if uncached is None else str(uncached)
         lines.append(
             f"{r['page']:<24}{r['requests_in_db']:>9}{r['rps']:>9.1f}{r['p50_ms']:>9.1f}"
-            f"{r['p99_ms']:>9.1f}{queries:>9}{ratio:>9}"
+            f"{r['p99_ms']:>9.1f}{queries:>9}{uncached:>9}{ratio:>9}"
         )
     return "\n".join(lines)
 
@@ -228,6 +252,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--seed-only", action="store_true", help="create and seed the databases, then stop"
         )
+        parser.add_argument(
+            "--redis-url",
+            default=os.environ.get("BENCH_REDIS_URL", DEFAULT_BENCH_REDIS),
+            help="a Redis database the benchmark may empty (cache of the measured server)",
+        )
+        parser.add_argument(
+            "--no-page-cache",
+            action="store_true",
+            help="measure every page rendered afresh (PAGE_CACHE_SECONDS=0)",
+        )
         # Internal: run inside the production environment of one size, print targets.
         parser.add_argument("--prepare", action="store_true", help=__import__("argparse").SUPPRESS)
 
@@ -255,7 +289,8 @@ class Command(BaseCommand):
             self._ensure_seeded(base_name, size, db_url)
             if opts["seed_only"]:
                 continue
-            env = self._production_env(db_url, static_root)
+            env = self._production_env(db_url, static_root, opts)
+            self._flush_redis(opts["redis_url"])
             if size == sizes[0]:
                 self._run(["collectstatic", "--noinput", "-v0"], env)
             targets = json.loads(self._run(["bench", "--prepare"], env, capture=True))
@@ -270,12 +305,14 @@ class Command(BaseCommand):
             "duration_s": opts["duration"],
             "runs": opts["runs"],
             "cpus": os.cpu_count(),
+            "page_cache": not opts["no_page_cache"],
         }
         write_results(Path(opts["output"]), results, meta)
         self.stdout.write("")
         self.stdout.write(
             f"{meta['server']}; {client_name}, {opts['connections']} connections, "
-            f"{opts['duration']:g}s per run, median of {opts['runs']} runs; {os.cpu_count()} CPUs"
+            f"{opts['duration']:g}s per run, median of {opts['runs']} runs; {os.cpu_count()} CPUs; "
+            f"page cache {'off' if opts['no_page_cache'] else 'on (Redis)'}"
         )
         self.stdout.write(format_table(results))
         self.stdout.write(self._growth(results, sizes))
@@ -314,7 +351,15 @@ class Command(BaseCommand):
             ["seed_scale", "--partners", str(max(1, size // 100)), "--requests", str(size)], env
         )
 
-    def _production_env(self, db_url: str, static_root: Path) -> dict:
+    def _flush_redis(self, url: str) -> None:
+        import redis
+
+        try:
+            redis.Redis.from_url(url, socket_connect_timeout=2).flushdb()
+        except redis.exceptions.ConnectionError as exc:
+            raise CommandError(f"Redis is not reachable at {url} (--redis-url): {exc}") from exc
+
+    def _production_env(self, db_url: str, static_root: Path, opts: dict) -> dict:
         env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DEBUG")}
         env.update(
             DEBUG="false",
@@ -328,6 +373,8 @@ class Command(BaseCommand):
             CONN_MAX_AGE="600",
             STATIC_ROOT=str(static_root),
             EMAIL_URL="consolemail://",
+            REDIS_URL=opts["redis_url"],
+            PAGE_CACHE_SECONDS="0" if opts["no_page_cache"] else "60",
         )
         self._secret = env["SECRET_KEY"]
         return env
@@ -375,7 +422,16 @@ class Command(BaseCommand):
             medians[page] = min(got, key=lambda g: abs(g["rps"] - median_rps))
         ref = medians[REFERENCE]["rps"]
         return [
-            result_row(page, size, m["rps"], m["p50"], m["p99"], targets["queries"].get(page), ref)
+            result_row(
+                page,
+                size,
+                m["rps"],
+                m["p50"],
+                m["p99"],
+                targets["queries"].get(page),
+                ref,
+                targets["queries_uncached"].get(page),
+            )
             for page, m in medians.items()
         ]
 
@@ -429,7 +485,7 @@ class Command(BaseCommand):
         )
         from django.contrib.sessions.backends.db import SessionStore
         from django.test import Client
-        from django.test.utils import CaptureQueriesContext
+        from django.test.utils import CaptureQueriesContext, override_settings
         from django_otp import DEVICE_ID_SESSION_KEY
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -480,8 +536,8 @@ class Command(BaseCommand):
             "manager_overview": "/manage/",
             "metrics": "/manage/metrics/",
         }
-        queries = {}
-        for page, path in urls.items():
+
+        def count(page: str, path: str) -> int:
             client = Client(HTTP_HOST="127.0.0.1")
             cookie = cookies[PAGES[page]]
             if cookie:
@@ -492,6 +548,19 @@ class Command(BaseCommand):
                 response = client.get(path)
             if response.status_code != 200:
                 raise CommandError(f"{page} {path} answered {response.status_code}")
-            queries[page] = len(ctx.captured_queries)
+            return len(ctx.captured_queries)
+
+        queries = {page: count(page, path) for page, path in urls.items()}
+        with override_settings(PAGE_CACHE_SECONDS=0):
+            uncached = {page: count(page, path) for page, path in urls.items()}
         page_cookies = {page: cookies[role] for page, role in PAGES.items()}
-        self.stdout.write(json.dumps({"urls": urls, "cookies": page_cookies, "queries": queries}))
+        self.stdout.write(
+            json.dumps(
+                {
+                    "urls": urls,
+                    "cookies": page_cookies,
+                    "queries": queries,
+                    "queries_uncached": uncached,
+                }
+            )
+        )

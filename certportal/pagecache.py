@@ -1,0 +1,294 @@
+"""Versioned page cache for the pages people reload all day.
+
+A cached page is stored under a key made of who asks (the user), what they ask for (the
+full path), the current *version token* of every scope the page reads, and a time bucket.
+Writes never touch cached pages: a model save or delete replaces the version token of the
+scopes it belongs to (`bump`), so every page that read them misses from then on and is
+rendered afresh. Scopes:
+
+- ``global``: reference data every page may show (the guideline catalogue, groups, the
+  deployment calendar); bumped rarely;
+- ``program``: anything a vendor-staff page shows (the review queue, the request page, the
+  partners overview, metrics); bumped by every program write;
+- ``partner:<id>``: everything of one partner organisation (its portal pages);
+- ``user:<id>``: the person's own header data (name, unread notifications, groups);
+- ``verify``: the public certificate pages.
+
+Correctness rules:
+
+- Only GET responses with status 200, no ``no-store`` and no pending flash messages are
+  stored; anything else is rendered normally.
+- A token is bumped at once (so the writer's next page is fresh, inside or outside a
+  transaction) and again after commit (so a reader that cached the old rows under the new
+  token between the two is discarded).
+- The CSRF token is never stored: the page is rendered with a placeholder, replaced on the
+  way out with the requester's own token.
+- Time-relative content (SLA "due in", "overdue") is at most `PAGE_CACHE_SECONDS` old: the
+  key carries a time bucket of that length.
+- A cache outage only costs speed: every cache call falls back to rendering.
+
+`PAGE_CACHE_SECONDS` (default 60 when a shared Redis cache is configured or in DEBUG, else
+0 = off) sets the bucket; 0 turns the cache off."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+
+logger = logging.getLogger(__name__)
+
+VERSION_PREFIX = "pcv:"
+PAGE_PREFIX = "pc:"
+# Headers a cached page keeps (everything else is added by middleware on the way out).
+KEPT_HEADERS = ("Content-Type", "Content-Language")
+
+
+def csrf_placeholder() -> str:
+    """A marker rendered where the CSRF token goes; derived from SECRET_KEY so no user can
+    type it into content that a page later shows."""
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), b"certportal.pagecache.csrf", hashlib.sha256
+    ).hexdigest()
+    return f"csrf-placeholder-{digest[:32]}"
+
+
+def enabled() -> bool:
+    return settings.PAGE_CACHE_SECONDS > 0
+
+
+def _namespace() -> str:
+    return getattr(settings, "PAGE_CACHE_NAMESPACE", "")
+
+
+def _version_key(scope: str) -> str:
+    return f"{VERSION_PREFIX}{_namespace()}:{scope}"
+
+
+def _new_token() -> str:
+    return f"{time.time_ns():x}{uuid.uuid4().hex[:8]}"
+
+
+def _write_tokens(scopes: Iterable[str]) -> None:
+    try:
+        cache.set_many({_version_key(s): _new_token() for s in scopes}, timeout=None)
+    except Exception as exc:
+        logger.warning("Page cache: could not bump %s (%s)", sorted(scopes), exc)
+
+
+def bump(*scopes: str) -> None:
+    """Make every cached page that read one of `scopes` stale, now and after commit."""
+    if not scopes or not enabled():
+        return
+    unique = frozenset(scopes)
+    _write_tokens(unique)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: _write_tokens(unique))
+
+
+def versions(scopes: Iterable[str]) -> list[str]:
+    """The current token of each scope (missing ones are started)."""
+    keys = [_version_key(s) for s in scopes]
+    found = cache.get_many(keys)
+    missing = [k for k in keys if k not in found]
+    if missing:
+        # First writer wins, so requests starting a scope at once agree on its token.
+        for key in missing:
+            cache.add(key, _new_token(), timeout=None)
+        found.update(cache.get_many(missing))
+    return [found.get(k, "") for k in keys]
+
+
+def _has_pending_messages(request: HttpRequest) -> bool:
+    storage = getattr(request, "_messages", None)
+    if storage is None:
+        return False
+    try:
+        return len(storage) > 0
+    except Exception:
+        return True
+
+
+def _cacheable(response: HttpResponse) -> bool:
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and "no-store" not in response.get("Cache-Control", "")
+        and not response.cookies
+    )
+
+
+def _with_token(request: HttpRequest, body: bytes) -> bytes:
+    marker = csrf_placeholder().encode()
+    if marker in body:
+        body = body.replace(marker, get_token(request).encode())
+    return body
+
+
+def cached_page(
+    request: HttpRequest,
+    *,
+    name: str,
+    scopes: Iterable[str],
+    render: Callable[[], HttpResponse],
+    vary: str = "",
+) -> HttpResponse:
+    """Serve `render()`'s page from the cache when nothing it depends on has changed.
+
+    `vary` adds what else the page depends on (the current partner organisation)."""
+    if (
+        not enabled()
+        or request.method != "GET"
+        or getattr(request, "htmx", False)
+        or _has_pending_messages(request)
+    ):
+        return render()
+    seconds = settings.PAGE_CACHE_SECONDS
+    from django.utils import timezone
+
+    bucket = int(timezone.now().timestamp() // seconds)
+    user_id = getattr(request.user, "pk", None) or 0
+    try:
+        tokens = versions(["global", *scopes])
+        raw = f"{user_id}|{vary}|{request.get_full_path()}|{bucket}|{'|'.join(tokens)}"
+        key = f"{PAGE_PREFIX}{_namespace()}:{name}:{hashlib.sha256(raw.encode()).hexdigest()}"
+        stored = cache.get(key)
+    except Exception as exc:
+        logger.warning("Page cache unavailable (%s); rendering %s", exc, name)
+        return render()
+    if stored is None:
+        stored, locked = _wait_for_other_drawing(key)
+    else:
+        locked = False
+    if stored is not None:
+        headers, body = stored
+        response = HttpResponse(_with_token(request, body))
+        for header, value in headers.items():
+            response[header] = value
+        response["X-Page-Cache"] = "hit"
+        return response
+    request._page_cache_render = True
+    try:
+        response = render()
+        if hasattr(response, "render") and not response.is_rendered:
+            response.render()
+        request._page_cache_render = False
+        if _cacheable(response):
+            headers = {h: response[h] for h in KEPT_HEADERS if h in response}
+            try:
+                cache.set(key, (headers, response.content), timeout=seconds * 2)
+            except Exception as exc:
+                logger.warning("Page cache: could not store %s (%s)", name, exc)
+            response["X-Page-Cache"] = "miss"
+    finally:
+        request._page_cache_render = False
+        if locked:  # after the copy is stored, so the waiting requests find it
+            _release(key)
+    response.content = _with_token(request, response.content)
+    return response
+
+
+LOCK_SECONDS = 30  # longest a page may take to draw before another request tries too
+WAIT_SECONDS = 5.0
+POLL_SECONDS = 0.01
+
+
+def _wait_for_other_drawing(key: str) -> tuple[Any, bool]:
+    """Dog-pile protection: when a page is missing, one request draws it and the others
+    wait for its copy instead of all drawing the same page at once (what happens to a
+    popular page when its version changes or its time bucket ends).
+
+    Returns (a stored copy or None, whether this request holds the drawing lock)."""
+    lock = f"{key}:lock"
+    try:
+        if cache.add(lock, 1, timeout=LOCK_SECONDS):
+            return None, True
+        deadline = time.monotonic() + WAIT_SECONDS
+        while time.monotonic() < deadline:
+            time.sleep(POLL_SECONDS)
+            found = cache.get_many([key, lock])
+            if key in found:
+                return found[key], False
+            if lock not in found:  # drawn but not storable (an error page): draw it here
+                break
+    except Exception as exc:
+        logger.warning("Page cache lock unavailable (%s)", exc)
+    return None, False
+
+
+def _release(key: str) -> None:
+    try:
+        cache.delete(f"{key}:lock")
+    except Exception as exc:
+        logger.warning("Page cache: could not release a drawing lock (%s)", exc)
+
+
+def context_csrf(request: HttpRequest) -> dict[str, Any]:
+    """Template context while a page is rendered for the cache: the CSRF placeholder."""
+    if getattr(request, "_page_cache_render", False):
+        return {"csrf_token": csrf_placeholder()}
+    return {}
+
+
+# --- scopes of the requester ---------------------------------------------------------------
+
+
+def user_scope(user: Any) -> str:
+    return f"user:{getattr(user, 'pk', 0) or 0}"
+
+
+def partner_scopes(request: HttpRequest) -> list[str]:
+    """Scopes of a portal page: the person and every organisation they belong to."""
+    portal = getattr(request, "portal", None)
+    partner_ids = sorted({m.partner_id for m in portal.memberships}) if portal else []
+    return [user_scope(request.user), *(f"partner:{pk}" for pk in partner_ids)]
+
+
+def cached_portal_page(request: HttpRequest, name: str, render: Callable[[], HttpResponse]):
+    """`cached_page` for a portal page (inside `portal_view`): the person, their
+    organisations and which one is current."""
+    return cached_page(
+        request,
+        name=name,
+        scopes=partner_scopes(request),
+        vary=f"partner={request.portal.partner.pk}",
+        render=render,
+    )
+
+
+def staff_scopes(request: HttpRequest) -> list[str]:
+    return [user_scope(request.user), "program"]
+
+
+def cached_view(name: str, kind: str) -> Callable:
+    """Decorator: serve a GET view through the page cache.
+
+    `kind` picks the scopes: ``"portal"`` (inside `portal_view`: the person, their
+    organisations and the current one), ``"staff"`` (the person and the whole program;
+    put it inside the role check) or ``"verify"`` (public certificate pages)."""
+    from functools import wraps
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            def render():
+                return view(request, *args, **kwargs)
+
+            if kind == "portal":
+                return cached_portal_page(request, name, render)
+            scopes = staff_scopes(request) if kind == "staff" else [user_scope(request.user), kind]
+            return cached_page(request, name=name, scopes=scopes, render=render)
+
+        return wrapper
+
+    return decorator
