@@ -45,6 +45,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
 
@@ -154,13 +155,14 @@ def cached_page(
     ):
         return render()
     seconds = settings.PAGE_CACHE_SECONDS
-    from django.utils import timezone
-
-    bucket = int(timezone.now().timestamp() // seconds)
     user_id = getattr(request.user, "pk", None) or 0
+    page = f"{name}|{user_id}|{vary}|{request.get_full_path()}"
+    # Each page's buckets start at its own offset, so pages do not all expire together.
+    offset = int.from_bytes(hashlib.sha256(page.encode()).digest()[:4], "big") % seconds
+    bucket = int((timezone.now().timestamp() + offset) // seconds)
     try:
         tokens = versions(["global", *scopes])
-        raw = f"{user_id}|{vary}|{request.get_full_path()}|{bucket}|{'|'.join(tokens)}"
+        raw = f"{page}|{bucket}|{'|'.join(tokens)}"
         key = f"{PAGE_PREFIX}{_namespace()}:{name}:{hashlib.sha256(raw.encode()).hexdigest()}"
         stored = cache.get(key)
     except Exception as exc:
