@@ -35,6 +35,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -87,6 +88,19 @@ def _write_tokens(scopes: Iterable[str]) -> None:
         logger.warning("Page cache: could not bump %s (%s)", sorted(scopes), exc)
 
 
+# Scopes bumped inside the current transaction(s) of this thread, written again once after
+# commit by the first commit hook that runs (a transaction that writes 100 rows of one
+# partner costs one after-commit write, not 100).
+_after_commit = threading.local()
+
+
+def _flush_after_commit() -> None:
+    pending = getattr(_after_commit, "scopes", None)
+    if pending:
+        _after_commit.scopes = set()
+        _write_tokens(pending)
+
+
 def bump(*scopes: str) -> None:
     """Make every cached page that read one of `scopes` stale, now and after commit."""
     if not scopes or not enabled():
@@ -94,7 +108,14 @@ def bump(*scopes: str) -> None:
     unique = frozenset(scopes)
     _write_tokens(unique)
     if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(lambda: _write_tokens(unique))
+        pending = getattr(_after_commit, "scopes", None)
+        if pending is None:
+            pending = _after_commit.scopes = set()
+        pending.update(unique)
+        # Every bump registers a hook (a rolled-back savepoint drops only its own); the
+        # first to run writes all, the rest find nothing left. Scopes of a rolled-back
+        # transaction are written with the next commit: one harmless extra miss.
+        transaction.on_commit(_flush_after_commit)
 
 
 def versions(scopes: Iterable[str]) -> list[str]:

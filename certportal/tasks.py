@@ -7,6 +7,12 @@ from celery import shared_task
 from certportal import notifications
 
 
+@shared_task(name="certportal.notifications.deliver_batch", acks_late=True, ignore_result=True)
+def task_deliver_notifications(*, notification_ids: list[int]) -> dict[str, int]:
+    return notifications.deliver_many(notification_ids)
+
+
+# Published by releases before batching; kept so tasks still queued at upgrade are delivered.
 @shared_task(name="certportal.notifications.deliver", acks_late=True, ignore_result=True)
 def task_deliver_notification(*, notification_id: int) -> str:
     return notifications.deliver(notification_id)

@@ -358,3 +358,30 @@ def test_one_request_draws_a_missing_page_while_the_others_wait(rf):
     assert [r.content for r in responses] == [b"drawn once"] * 4
     assert len(calls) == 1
     assert sorted(r["X-Page-Cache"] for r in responses) == ["hit", "hit", "hit", "miss"]
+
+
+def test_a_transaction_writes_its_scopes_once_after_commit(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    """Each bump is written at once (the writer's next page is fresh) and the scopes of the
+    whole transaction once more after commit (a page drawn from the old rows in between is
+    dropped), not once per row."""
+    writes = []
+    real = pagecache._write_tokens
+
+    def recording(scopes):
+        writes.append(set(scopes))
+        real(scopes)
+
+    monkeypatch.setattr(pagecache, "_write_tokens", recording)
+    # (scopes of earlier tests' rolled-back transactions would be written here too)
+    pagecache._after_commit.scopes = set()
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(100):
+            pagecache.bump("partner:1")
+        pagecache.bump("user:2")
+        before_commit = pagecache.versions(["partner:1", "user:2"])
+    assert len(writes) == 102
+    assert writes[-1] == {"partner:1", "user:2"}
+    after = pagecache.versions(["partner:1", "user:2"])
+    assert all(a != b for a, b in zip(after, before_commit, strict=True))

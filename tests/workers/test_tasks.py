@@ -6,6 +6,7 @@ import time
 
 import pytest
 from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
 from certifications import services as cert_services
@@ -149,9 +150,6 @@ def test_mail_failure_is_retried_then_failed_visibly(submitted, partner_admin, s
     assert note.attempts == notifications.MAX_ATTEMPTS
 
 
-class BrokenBackend:
-    def __init__(self, *args, **kwargs):
-        pass
-
+class BrokenBackend(BaseEmailBackend):
     def send_messages(self, messages):
         raise ConnectionRefusedError("SMTP is down")

@@ -10,8 +10,10 @@ from collections.abc import Callable
 
 import pytest
 from django.core import mail
+from django.db import transaction
 
 from certifications import services as cert_services
+from certportal import notifications
 from certportal.models import Notification, NotificationState
 from certportal.tasks import task_deliver_notification
 from reviews import access
@@ -89,3 +91,38 @@ def test_same_tasks_delivered_twice_one_invitation_one_email(
     assert gh.count("PUT */collaborators/*") == 1
     assert len(gh.repo("acme/captions").invitations) == 1
     assert len(mail.outbox) == sent
+
+
+def test_worker_delivers_a_transactions_notifications_in_batches(celery_worker, partner_admin):
+    n = notifications.BATCH_SIZE + 10
+    with transaction.atomic():
+        made = [
+            notifications.notify(
+                recipients=[partner_admin], event="request_submit", subject=f"B{i}"
+            )[0]
+            for i in range(n)
+        ]
+
+    wait_for(lambda: not Notification.objects.filter(state=NotificationState.PENDING).exists())
+    time.sleep(0.5)  # a duplicate send would land now
+
+    assert sorted(m.subject for m in mail.outbox) == sorted(f"B{i}" for i in range(n))
+    rows = Notification.objects.filter(pk__in=[r.pk for r in made])
+    assert set(rows.values_list("state", "attempts")) == {(NotificationState.SENT, 1)}
+
+
+def test_worker_still_runs_single_id_tasks_queued_before_the_upgrade(celery_worker, partner_admin):
+    [note] = notifications.notify(recipients=[partner_admin], event="request_submit", subject="Old")
+    wait_for(lambda: Notification.objects.get(pk=note.pk).state == NotificationState.SENT)
+    # As if its task had been published by the previous release and not yet consumed.
+    Notification.objects.filter(pk=note.pk).update(
+        state=NotificationState.PENDING, attempts=0, sent_at=None
+    )
+    mail.outbox.clear()
+
+    task_deliver_notification.apply_async(kwargs={"notification_id": note.pk})
+    task_deliver_notification.apply_async(kwargs={"notification_id": note.pk})
+
+    wait_for(lambda: Notification.objects.get(pk=note.pk).state == NotificationState.SENT)
+    time.sleep(0.5)
+    assert [m.subject for m in mail.outbox] == ["Old"]

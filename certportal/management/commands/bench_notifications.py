@@ -96,9 +96,14 @@ class Command(BaseCommand):
             time.sleep(3)  # let the worker connect to the broker
             if worker.poll() is not None:
                 raise CommandError("the Celery worker exited during start-up")
+            load_before = os.getloadavg()[0]
             produced = self._produce(users, count, opts["batch"], tag)
             self._wait(users, count, opts["timeout"])
             self._report(users, count, produced, opts["processes"])
+            # The machine may be shared: a busy neighbour lowers both rates.
+            self.stdout.write(
+                f"load average (1 min): {load_before:.2f} before, {os.getloadavg()[0]:.2f} after"
+            )
         finally:
             worker.terminate()
             try:
