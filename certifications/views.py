@@ -38,7 +38,7 @@ from certifications.forms import (
 from certifications.models import Certificate, Guideline, Listing
 from certportal.downloads import private_file_response
 from certportal.errors import ProgramError
-from certportal.pagecache import cached_view
+from certportal.pagecache import cached_view, portal_page
 from certportal.portal_context import paginate, portal_view, render_portal, require_role
 from partners import selectors as partner_selectors
 from partners import services as partner_services
@@ -107,8 +107,7 @@ def _fix_url(name: str) -> str:
 # --- Dashboard ---------------------------------------------------------------------------
 
 
-@portal_view
-@cached_view("portal-dashboard", "portal")
+@portal_page("portal-dashboard")
 def dashboard(request):
     partner = request.portal.partner
     in_force = partner_selectors.agreement_in_force(partner=partner)
@@ -498,8 +497,7 @@ def _render_detail(request, req, status=200, **kwargs):
     )
 
 
-@portal_view
-@cached_view("portal-request", "portal")
+@portal_page("portal-request")
 def request_detail(request, pk):
     return _render_detail(request, _load_request(request, pk))
 

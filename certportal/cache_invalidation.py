@@ -47,9 +47,10 @@ PARTNER_PATHS: dict[str, str] = {
 }
 # Shown on every page or on pages of every partner: their writes bump ``global``.
 GLOBAL_MODELS = {"certifications.Guideline", "support.DeploymentCycle", "auth.Group"}
-# The public certificate pages read these.
+# The public certificate pages read these (the agreement: "partner in good standing").
 VERIFY_MODELS = {
     "partners.Partner",
+    "partners.Agreement",
     "certifications.Integration",
     "certifications.Certificate",
     "certifications.Listing",

@@ -157,7 +157,67 @@ def _with_token(request: HttpRequest, body: bytes) -> bytes:
     return body
 
 
-def cached_page(
+def _skip(request: HttpRequest) -> bool:
+    return (
+        not enabled()
+        or request.method != "GET"
+        or getattr(request, "htmx", False)
+        or _has_pending_messages(request)
+    )
+
+
+def _page_key(request: HttpRequest, name: str, vary: str) -> str:
+    seconds = settings.PAGE_CACHE_SECONDS
+    user_id = getattr(request.user, "pk", None) or 0
+    page = f"{name}|{user_id}|{vary}|{request.get_full_path()}"
+    # Each page's buckets start at its own offset, so pages do not all expire together.
+    digest = hashlib.sha256(page.encode()).digest()
+    offset = int.from_bytes(digest[:4], "big") % seconds
+    bucket = int((timezone.now().timestamp() + offset) // seconds)
+    return f"{PAGE_PREFIX}{_namespace()}:{name}:{digest.hex()}:{bucket}"
+
+
+def _served(request: HttpRequest, entry: Any) -> HttpResponse:
+    _tokens, headers, body = entry
+    response = HttpResponse(_with_token(request, body))
+    for header, value in headers.items():
+        response[header] = value
+    response["X-Page-Cache"] = "hit"
+    return response
+
+
+def _current(entry: Any, found: dict[str, Any]) -> bool:
+    """Whether a stored copy was drawn at the current version of every scope it read
+    (`found` holds version tokens by cache key; scopes not in it are fetched)."""
+    tokens = entry[0]
+    keys = {scope: _version_key(scope) for scope in tokens}
+    unknown = [key for key in keys.values() if key not in found]
+    if unknown:
+        found = {**found, **cache.get_many(unknown)}
+    return all(found.get(keys[scope]) == token for scope, token in tokens.items())
+
+
+def lookup(
+    request: HttpRequest, *, name: str, scopes: Iterable[str] = (), vary: str = ""
+) -> HttpResponse | None:
+    """The stored copy of this page if it is current, else None (one cache round trip
+    when `scopes` names every scope the page reads; one more for the others, such as the
+    partner organisations a portal page recorded when it was drawn)."""
+    if _skip(request):
+        return None
+    key = _page_key(request, name, vary)
+    versions_wanted = [_version_key(s) for s in ("global", user_scope(request.user), *scopes)]
+    try:
+        found = cache.get_many([key, *versions_wanted])
+        entry = found.get(key)
+        if entry is not None and _current(entry, found):
+            return _served(request, entry)
+    except Exception as exc:
+        logger.warning("Page cache unavailable (%s); drawing %s", exc, name)
+    return None
+
+
+def draw(
     request: HttpRequest,
     *,
     name: str,
@@ -165,41 +225,25 @@ def cached_page(
     render: Callable[[], HttpResponse],
     vary: str = "",
 ) -> HttpResponse:
-    """Serve `render()`'s page from the cache when nothing it depends on has changed.
-
-    `vary` adds what else the page depends on (the current partner organisation)."""
-    if (
-        not enabled()
-        or request.method != "GET"
-        or getattr(request, "htmx", False)
-        or _has_pending_messages(request)
-    ):
+    """Draw the page (or take the copy another request is drawing at the same moment) and
+    store it with the version of every scope it reads, taken before its rows are read."""
+    if _skip(request):
         return render()
     seconds = settings.PAGE_CACHE_SECONDS
-    user_id = getattr(request.user, "pk", None) or 0
-    page = f"{name}|{user_id}|{vary}|{request.get_full_path()}"
-    # Each page's buckets start at its own offset, so pages do not all expire together.
-    offset = int.from_bytes(hashlib.sha256(page.encode()).digest()[:4], "big") % seconds
-    bucket = int((timezone.now().timestamp() + offset) // seconds)
+    scope_list = list(dict.fromkeys(["global", user_scope(request.user), *scopes]))
+    key = _page_key(request, name, vary)
     try:
-        tokens = versions(["global", *scopes])
-        raw = f"{page}|{bucket}|{'|'.join(tokens)}"
-        key = f"{PAGE_PREFIX}{_namespace()}:{name}:{hashlib.sha256(raw.encode()).hexdigest()}"
-        stored = cache.get(key)
+        tokens = dict(zip(scope_list, versions(scope_list), strict=True))
+        entry = cache.get(key)
+        if entry is not None and entry[0] == tokens:
+            locked = False  # current already (its lookup was skipped or raced a drawing)
+        else:
+            entry, locked = _wait_for_other_drawing(key, tokens)
     except Exception as exc:
-        logger.warning("Page cache unavailable (%s); rendering %s", exc, name)
+        logger.warning("Page cache unavailable (%s); drawing %s", exc, name)
         return render()
-    if stored is None:
-        stored, locked = _wait_for_other_drawing(key)
-    else:
-        locked = False
-    if stored is not None:
-        headers, body = stored
-        response = HttpResponse(_with_token(request, body))
-        for header, value in headers.items():
-            response[header] = value
-        response["X-Page-Cache"] = "hit"
-        return response
+    if entry is not None:
+        return _served(request, entry)
     request._page_cache_render = True
     try:
         response = render()
@@ -209,7 +253,7 @@ def cached_page(
         if _cacheable(response):
             headers = {h: response[h] for h in KEPT_HEADERS if h in response}
             try:
-                cache.set(key, (headers, response.content), timeout=seconds * 2)
+                cache.set(key, (tokens, headers, response.content), timeout=seconds * 2)
             except Exception as exc:
                 logger.warning("Page cache: could not store %s (%s)", name, exc)
             response["X-Page-Cache"] = "miss"
@@ -221,31 +265,49 @@ def cached_page(
     return response
 
 
+def cached_page(
+    request: HttpRequest,
+    *,
+    name: str,
+    scopes: Iterable[str],
+    render: Callable[[], HttpResponse],
+    vary: str = "",
+) -> HttpResponse:
+    """Serve `render()`'s page from the cache when nothing it depends on has changed.
+
+    `scopes` are the version scopes the page reads besides ``global`` and the person's
+    own; `vary` adds what else the page depends on (the current partner organisation)."""
+    scopes = list(scopes)
+    hit = lookup(request, name=name, scopes=scopes, vary=vary)
+    if hit is not None:
+        return hit
+    return draw(request, name=name, scopes=scopes, render=render, vary=vary)
+
+
 LOCK_SECONDS = 30  # longest a page may take to draw before another request tries too
 WAIT_SECONDS = 5.0
 POLL_SECONDS = 0.01
 
 
-def _wait_for_other_drawing(key: str) -> tuple[Any, bool]:
-    """Dog-pile protection: when a page is missing, one request draws it and the others
-    wait for its copy instead of all drawing the same page at once (what happens to a
-    popular page when its version changes or its time bucket ends).
+def _wait_for_other_drawing(key: str, tokens: dict[str, str]) -> tuple[Any, bool]:
+    """Dog-pile protection: when a page is missing or stale, one request draws it and the
+    others wait for its copy instead of all drawing the same page at once (what happens to
+    a popular page when its version changes or its time bucket ends). A copy is taken only
+    if it was drawn at the versions this request read.
 
-    Returns (a stored copy or None, whether this request holds the drawing lock)."""
+    Returns (a current stored copy or None, whether this request holds the drawing lock)."""
     lock = f"{key}:lock"
-    try:
-        if cache.add(lock, 1, timeout=LOCK_SECONDS):
-            return None, True
-        deadline = time.monotonic() + WAIT_SECONDS
-        while time.monotonic() < deadline:
-            time.sleep(POLL_SECONDS)
-            found = cache.get_many([key, lock])
-            if key in found:
-                return found[key], False
-            if lock not in found:  # drawn but not storable (an error page): draw it here
-                break
-    except Exception as exc:
-        logger.warning("Page cache lock unavailable (%s)", exc)
+    if cache.add(lock, 1, timeout=LOCK_SECONDS):
+        return None, True
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(POLL_SECONDS)
+        found = cache.get_many([key, lock])
+        entry = found.get(key)
+        if entry is not None and entry[0] == tokens:
+            return entry, False
+        if lock not in found:  # drawn but not storable, or at other versions: draw it here
+            break
     return None, False
 
 
@@ -271,46 +333,71 @@ def user_scope(user: Any) -> str:
 
 
 def partner_scopes(request: HttpRequest) -> list[str]:
-    """Scopes of a portal page: the person and every organisation they belong to."""
+    """Scopes of a portal page: every organisation the person belongs to."""
     portal = getattr(request, "portal", None)
     partner_ids = sorted({m.partner_id for m in portal.memberships}) if portal else []
-    return [user_scope(request.user), *(f"partner:{pk}" for pk in partner_ids)]
-
-
-def cached_portal_page(request: HttpRequest, name: str, render: Callable[[], HttpResponse]):
-    """`cached_page` for a portal page (inside `portal_view`): the person, their
-    organisations and which one is current."""
-    return cached_page(
-        request,
-        name=name,
-        scopes=partner_scopes(request),
-        vary=f"partner={request.portal.partner.pk}",
-        render=render,
-    )
+    return [f"partner:{pk}" for pk in partner_ids]
 
 
 def staff_scopes(request: HttpRequest) -> list[str]:
-    return [user_scope(request.user), "program"]
+    return ["program"]
+
+
+def portal_page(name: str) -> Callable:
+    """Decorator for a portal GET view: `portal_view` plus the page cache.
+
+    A current stored copy is served before the membership is even read: it exists only
+    for a person who passed the membership and role checks when it was drawn, and any
+    change to their memberships changes the version of their own scope. Otherwise the
+    view runs inside `portal_view` and the page is drawn and stored."""
+    from functools import wraps
+
+    from certportal.portal_context import SESSION_KEY, portal_view
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def drawn(request, *args, **kwargs):
+            return draw(
+                request,
+                name=name,
+                scopes=partner_scopes(request),
+                vary=f"partner={request.portal.partner.pk}",
+                render=lambda: view(request, *args, **kwargs),
+            )
+
+        resolved = portal_view(drawn)
+
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            chosen = request.session.get(SESSION_KEY) if request.user.is_authenticated else None
+            if chosen is not None:
+                hit = lookup(request, name=name, vary=f"partner={chosen}")
+                if hit is not None:
+                    return hit
+            return resolved(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
 
 
 def cached_view(name: str, kind: str) -> Callable:
     """Decorator: serve a GET view through the page cache.
 
-    `kind` picks the scopes: ``"portal"`` (inside `portal_view`: the person, their
-    organisations and the current one), ``"staff"`` (the person and the whole program;
-    put it inside the role check) or ``"verify"`` (public certificate pages)."""
+    `kind` picks the scopes: ``"staff"`` (the whole program; put it outside the role
+    check, so a hit skips it: a stored copy exists only for someone who passed it, and a
+    change to their groups changes their own scope's version) or ``"verify"`` (public
+    certificate pages). Portal pages use `portal_page`."""
     from functools import wraps
+
+    scopes = ["program"] if kind == "staff" else [kind]
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            def render():
-                return view(request, *args, **kwargs)
-
-            if kind == "portal":
-                return cached_portal_page(request, name, render)
-            scopes = staff_scopes(request) if kind == "staff" else [user_scope(request.user), kind]
-            return cached_page(request, name=name, scopes=scopes, render=render)
+            return cached_page(
+                request, name=name, scopes=scopes, render=lambda: view(request, *args, **kwargs)
+            )
 
         return wrapper
 

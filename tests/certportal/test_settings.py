@@ -84,7 +84,7 @@ def test_redis_url_present_configures_broker_backend_and_cache():
     )
     assert value == (
         "(False, 'redis://cache.internal:6380/2', 'redis://cache.internal:6380/2', "
-        "'django.core.cache.backends.redis.RedisCache')"
+        "'django_redis.cache.RedisCache')"
     )
 
 
