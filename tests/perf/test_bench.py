@@ -157,3 +157,11 @@ def test_seed_scale_needs_postgres():
         pytest.skip("checks the refusal on other databases")
     with pytest.raises(CommandError):
         call_command("seed_scale", partners=1, requests=1)
+
+
+def test_ratio_given_by_the_rounds_replaces_rps_over_reference():
+    row = bench.result_row("partner_dashboard", 20000, 300.0, 40.0, 90.0, 2, 250.0, 12, ratio=1.37)
+    assert row["ratio_to_reference"] == 1.37
+    assert (
+        bench.result_row("verify", 20000, 500.0, 20.0, 50.0, 0, 250.0)["ratio_to_reference"] == 2.0
+    )
