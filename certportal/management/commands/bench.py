@@ -402,7 +402,7 @@ class Command(BaseCommand):
                 runner(
                     base + targets["urls"][page], targets["cookies"][page], opts["connections"], 1
                 )
-                self._settle(base, targets["cookies"][REFERENCE])
+                self._settle(base, targets["cookies"][REFERENCE], size)
             for run in range(opts["runs"]):
                 for page in pages:
                     got = runner(
@@ -414,7 +414,7 @@ class Command(BaseCommand):
                     if got["errors"]:
                         raise CommandError(f"{page}: {got['errors']} error responses")
                     runs[page].append(got)
-                    self._settle(base, targets["cookies"][REFERENCE])
+                    self._settle(base, targets["cookies"][REFERENCE], size)
                     self.stdout.write(
                         f"  {size:>7} run {run + 1} {page:<24} {got['rps']:8.1f} req/s "
                         f"p50 {got['p50']:.1f} ms p99 {got['p99']:.1f} ms"
@@ -448,13 +448,35 @@ class Command(BaseCommand):
             for page, m in medians.items()
         ]
 
-    def _settle(self, base: str, cookie: str) -> None:
+    def _settle(self, base: str, cookie: str, size: int) -> None:
         """Wait until requests still in flight from the last run are served (a slow page
-        leaves a queue behind when the load generator stops), so they do not count against
-        the next page."""
+        leaves a queue behind when the load generator stops, and the stock changelist's
+        counts keep PostgreSQL busy after it), so they do not count against the next page:
+        no other query is running on the benchmark database, and the constant page answers
+        quickly twice in a row."""
+        import psycopg2
+
+        params = connection.get_connection_params()
+        params["dbname"] = f"{settings.DATABASES['default']['NAME']}_bench_{size}"
+        deadline = time.monotonic() + 60
+        conn = psycopg2.connect(**params)
+        conn.autocommit = True
+        try:
+            with conn.cursor() as cursor:
+                while time.monotonic() < deadline:
+                    cursor.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = %s "
+                        "AND state = 'active' AND pid <> pg_backend_pid()",
+                        [params["dbname"]],
+                    )
+                    if cursor.fetchone()[0] == 0:
+                        break
+                    time.sleep(0.2)
+        finally:
+            conn.close()
         url = f"{base}/bench/constant/"
         request = urllib.request.Request(url, headers={"Cookie": cookie})  # noqa: S310
-        deadline, quick = time.monotonic() + 30, 0
+        quick = 0
         while time.monotonic() < deadline and quick < 2:
             started = time.monotonic()
             with urllib.request.urlopen(request, timeout=30):  # noqa: S310 - loopback http
