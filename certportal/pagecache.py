@@ -261,7 +261,8 @@ def draw(
         request._page_cache_render = False
         if locked:  # after the copy is stored, so the waiting requests find it
             _release(key)
-    response.content = _with_token(request, response.content)
+    if not response.streaming:
+        response.content = _with_token(request, response.content)
     return response
 
 

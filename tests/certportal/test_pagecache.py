@@ -400,3 +400,31 @@ def test_removed_member_is_not_served_the_stored_copy(client, partner_admin, sub
     partner_admin.memberships.get().delete()
     assert client.get(DASHBOARD).status_code == 403
     assert client.get(detail).status_code == 403
+
+
+def test_streamed_and_error_responses_pass_through(rf):
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import Http404, StreamingHttpResponse
+
+    request = rf.get("/stream/")
+    request.user = AnonymousUser()
+    response = pagecache.cached_page(
+        request,
+        name="t",
+        scopes=["program"],
+        render=lambda: StreamingHttpResponse(iter([b"a", b"b"])),
+    )
+    assert b"".join(response.streaming_content) == b"ab"
+
+    def missing():
+        raise Http404("no such thing")
+
+    with pytest.raises(Http404):
+        pagecache.cached_page(request, name="t404", scopes=["program"], render=missing)
+    # the drawing lock was released: the next request draws at once, without waiting
+    import time
+
+    started = time.monotonic()
+    with pytest.raises(Http404):
+        pagecache.cached_page(request, name="t404", scopes=["program"], render=missing)
+    assert time.monotonic() - started < pagecache.WAIT_SECONDS / 2
