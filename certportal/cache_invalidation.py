@@ -8,6 +8,7 @@ no signal: the services that use it call `pagecache.bump` themselves."""
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
@@ -96,14 +97,15 @@ def scopes_for(instance: Any) -> set[str]:
     return scopes
 
 
+@functools.cache
+def _tracked_labels() -> frozenset[str]:
+    # Every save in the project passes here: the label set is built once.
+    user = get_user_model()._meta.label
+    return frozenset({*PARTNER_PATHS, *GLOBAL_MODELS, *USER_PATHS, user})
+
+
 def _tracked(sender: Any) -> bool:
-    label = sender._meta.label
-    return (
-        label in PARTNER_PATHS
-        or label in GLOBAL_MODELS
-        or label in USER_PATHS
-        or label == get_user_model()._meta.label
-    )
+    return sender._meta.label in _tracked_labels()
 
 
 def _on_save(sender, instance, raw=False, **kwargs) -> None:

@@ -32,6 +32,7 @@ Correctness rules:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import logging
@@ -59,9 +60,13 @@ KEPT_HEADERS = ("Content-Type", "Content-Language")
 def csrf_placeholder() -> str:
     """A marker rendered where the CSRF token goes; derived from SECRET_KEY so no user can
     type it into content that a page later shows."""
-    digest = hmac.new(
-        settings.SECRET_KEY.encode(), b"certportal.pagecache.csrf", hashlib.sha256
-    ).hexdigest()
+    return _placeholder_for(settings.SECRET_KEY)
+
+
+@functools.lru_cache(maxsize=4)
+def _placeholder_for(secret: str) -> str:
+    # Every served copy looks for it: computed once per secret, not per request.
+    digest = hmac.new(secret.encode(), b"certportal.pagecache.csrf", hashlib.sha256).hexdigest()
     return f"csrf-placeholder-{digest[:32]}"
 
 
@@ -118,10 +123,15 @@ def bump(*scopes: str) -> None:
         transaction.on_commit(_flush_after_commit)
 
 
-def versions(scopes: Iterable[str]) -> list[str]:
-    """The current token of each scope (missing ones are started)."""
+def versions(scopes: Iterable[str], known: dict[str, Any] | None = None) -> list[str]:
+    """The current token of each scope (missing ones are started). `known` holds tokens by
+    cache key already read in this request; only the others are fetched."""
     keys = [_version_key(s) for s in scopes]
-    found = cache.get_many(keys)
+    known = known or {}
+    found = {k: known[k] for k in keys if k in known}
+    unread = [k for k in keys if k not in found]
+    if unread:
+        found.update(cache.get_many(unread))
     missing = [k for k in keys if k not in found]
     if missing:
         # First writer wins, so requests starting a scope at once agree on its token.
@@ -203,18 +213,27 @@ def lookup(
     """The stored copy of this page if it is current, else None (one cache round trip
     when `scopes` names every scope the page reads; one more for the others, such as the
     partner organisations a portal page recorded when it was drawn)."""
+    return _read(request, name, scopes, vary)[0]
+
+
+def _read(
+    request: HttpRequest, name: str, scopes: Iterable[str], vary: str
+) -> tuple[HttpResponse | None, dict[str, Any] | None]:
+    """`lookup`, also returning what it read (the copy and the version tokens by cache
+    key) so that drawing after a miss does not read them again."""
     if _skip(request):
-        return None
+        return None, None
     key = _page_key(request, name, vary)
     versions_wanted = [_version_key(s) for s in ("global", user_scope(request.user), *scopes)]
     try:
         found = cache.get_many([key, *versions_wanted])
         entry = found.get(key)
         if entry is not None and _current(entry, found):
-            return _served(request, entry)
+            return _served(request, entry), found
     except Exception as exc:
         logger.warning("Page cache unavailable (%s); drawing %s", exc, name)
-    return None
+        return None, None
+    return None, found
 
 
 def draw(
@@ -224,17 +243,19 @@ def draw(
     scopes: Iterable[str],
     render: Callable[[], HttpResponse],
     vary: str = "",
+    known: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """Draw the page (or take the copy another request is drawing at the same moment) and
-    store it with the version of every scope it reads, taken before its rows are read."""
+    store it with the version of every scope it reads, taken before its rows are read.
+    `known` is what a `lookup` of this request already read (see `_read`)."""
     if _skip(request):
         return render()
     seconds = settings.PAGE_CACHE_SECONDS
     scope_list = list(dict.fromkeys(["global", user_scope(request.user), *scopes]))
     key = _page_key(request, name, vary)
     try:
-        tokens = dict(zip(scope_list, versions(scope_list), strict=True))
-        entry = cache.get(key)
+        tokens = dict(zip(scope_list, versions(scope_list, known), strict=True))
+        entry = known.get(key) if known is not None else cache.get(key)
         if entry is not None and entry[0] == tokens:
             locked = False  # current already (its lookup was skipped or raced a drawing)
         else:
@@ -279,10 +300,10 @@ def cached_page(
     `scopes` are the version scopes the page reads besides ``global`` and the person's
     own; `vary` adds what else the page depends on (the current partner organisation)."""
     scopes = list(scopes)
-    hit = lookup(request, name=name, scopes=scopes, vary=vary)
+    hit, found = _read(request, name, scopes, vary)
     if hit is not None:
         return hit
-    return draw(request, name=name, scopes=scopes, render=render, vary=vary)
+    return draw(request, name=name, scopes=scopes, render=render, vary=vary, known=found)
 
 
 LOCK_SECONDS = 30  # longest a page may take to draw before another request tries too
@@ -340,8 +361,8 @@ def partner_scopes(request: HttpRequest) -> list[str]:
     return [f"partner:{pk}" for pk in partner_ids]
 
 
-def staff_scopes(request: HttpRequest) -> list[str]:
-    return ["program"]
+# Vendor-staff pages read the whole program.
+STAFF_SCOPES = ("program",)
 
 
 def portal_page(name: str) -> Callable:
@@ -391,7 +412,7 @@ def cached_view(name: str, kind: str) -> Callable:
     certificate pages). Portal pages use `portal_page`."""
     from functools import wraps
 
-    scopes = ["program"] if kind == "staff" else [kind]
+    scopes = list(STAFF_SCOPES) if kind == "staff" else [kind]
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)

@@ -280,7 +280,7 @@ class CertificationRequestAdmin(StaffModelAdmin):
         return pagecache.cached_page(
             request,
             name="review-queue",
-            scopes=pagecache.staff_scopes(request),
+            scopes=pagecache.STAFF_SCOPES,
             render=render_queue,
         )
 
@@ -377,7 +377,7 @@ class CertificationRequestAdmin(StaffModelAdmin):
         # Served from the page cache while nothing it shows has changed: a stored copy of
         # this page exists only for a person who could open the request when it was drawn.
         return pagecache.cached_page(
-            request, name="review-request", scopes=pagecache.staff_scopes(request), render=draw
+            request, name="review-request", scopes=pagecache.STAFF_SCOPES, render=draw
         )
 
     def _review_page(self, request, obj, *, finding_form=None, status=200):

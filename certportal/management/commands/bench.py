@@ -233,6 +233,17 @@ def run_builtin(url: str, cookie: str, connections: int, duration: float) -> dic
 # --- the command -----------------------------------------------------------------------------
 
 
+def _connect(dbname: str):
+    """An autocommit psycopg2 connection to `dbname` with this project's credentials."""
+    import psycopg2
+
+    params = connection.get_connection_params()
+    params["dbname"] = dbname
+    conn = psycopg2.connect(**params)
+    conn.autocommit = True
+    return conn
+
+
 def _database_url(name: str) -> str:
     db = settings.DATABASES["default"]
     user = quote(db.get("USER") or "postgres", safe="")
@@ -336,13 +347,8 @@ class Command(BaseCommand):
         return done.stdout if capture else ""
 
     def _ensure_seeded(self, base_name: str, size: int, db_url: str) -> None:
-        import psycopg2
-
         name = f"{base_name}_bench_{size}"
-        admin = connection.get_connection_params()
-        admin["dbname"] = "postgres"
-        conn = psycopg2.connect(**admin)
-        conn.autocommit = True
+        conn = _connect("postgres")
         with conn.cursor() as cursor:
             cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
             if cursor.fetchone() is None:
@@ -454,20 +460,16 @@ class Command(BaseCommand):
         counts keep PostgreSQL busy after it), so they do not count against the next page:
         no other query is running on the benchmark database, and the constant page answers
         quickly twice in a row."""
-        import psycopg2
-
-        params = connection.get_connection_params()
-        params["dbname"] = f"{settings.DATABASES['default']['NAME']}_bench_{size}"
+        dbname = f"{settings.DATABASES['default']['NAME']}_bench_{size}"
         deadline = time.monotonic() + 60
-        conn = psycopg2.connect(**params)
-        conn.autocommit = True
+        conn = _connect(dbname)
         try:
             with conn.cursor() as cursor:
                 while time.monotonic() < deadline:
                     cursor.execute(
                         "SELECT count(*) FROM pg_stat_activity WHERE datname = %s "
                         "AND state = 'active' AND pid <> pg_backend_pid()",
-                        [params["dbname"]],
+                        [dbname],
                     )
                     if cursor.fetchone()[0] == 0:
                         break
