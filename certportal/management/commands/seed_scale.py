@@ -44,59 +44,38 @@ PREFIX = "scale-"
 REVIEWERS = 10
 SHA = "a" * 40
 
-# The transitions that lead to each state (the log the request would have).
+# The transitions that lead to each state (the log the request would have), built from
+# the shared beginnings of the paths.
+_SUBMIT = [("submit", S.DRAFT, S.SUBMITTED)]
+_INTAKE = [*_SUBMIT, ("intake_ok", S.SUBMITTED, S.USER_TESTING)]
+_TO_CODE_REVIEW = [
+    *_INTAKE,
+    ("ut_changes", S.USER_TESTING, S.CHANGES_REQUESTED),
+    ("resubmit", S.CHANGES_REQUESTED, S.USER_TESTING),
+    ("ut_pass", S.USER_TESTING, S.CODE_REVIEW),
+]
+_CR_CHANGES = [
+    *_INTAKE,
+    ("ut_pass", S.USER_TESTING, S.CODE_REVIEW),
+    ("cr_changes", S.CODE_REVIEW, S.CHANGES_REQUESTED),
+]
+_CERTIFIED = [*_TO_CODE_REVIEW, ("cr_pass", S.CODE_REVIEW, S.CERTIFIED)]
 PATHS: dict[str, list[tuple[str, str, str]]] = {
     S.DRAFT: [],
-    S.SUBMITTED: [("submit", S.DRAFT, S.SUBMITTED)],
-    S.USER_TESTING: [
-        ("submit", S.DRAFT, S.SUBMITTED),
-        ("intake_ok", S.SUBMITTED, S.USER_TESTING),
-    ],
-    S.CODE_REVIEW: [
-        ("submit", S.DRAFT, S.SUBMITTED),
-        ("intake_ok", S.SUBMITTED, S.USER_TESTING),
-        ("ut_changes", S.USER_TESTING, S.CHANGES_REQUESTED),
-        ("resubmit", S.CHANGES_REQUESTED, S.USER_TESTING),
-        ("ut_pass", S.USER_TESTING, S.CODE_REVIEW),
-    ],
-    S.CHANGES_REQUESTED: [
-        ("submit", S.DRAFT, S.SUBMITTED),
-        ("intake_ok", S.SUBMITTED, S.USER_TESTING),
-        ("ut_pass", S.USER_TESTING, S.CODE_REVIEW),
-        ("cr_changes", S.CODE_REVIEW, S.CHANGES_REQUESTED),
-    ],
-    S.ON_HOLD: [
-        ("submit", S.DRAFT, S.SUBMITTED),
-        ("intake_ok", S.SUBMITTED, S.USER_TESTING),
-        ("hold", S.USER_TESTING, S.ON_HOLD),
-    ],
-    S.CERTIFIED: [
-        ("submit", S.DRAFT, S.SUBMITTED),
-        ("intake_ok", S.SUBMITTED, S.USER_TESTING),
-        ("ut_changes", S.USER_TESTING, S.CHANGES_REQUESTED),
-        ("resubmit", S.CHANGES_REQUESTED, S.USER_TESTING),
-        ("ut_pass", S.USER_TESTING, S.CODE_REVIEW),
-        ("cr_pass", S.CODE_REVIEW, S.CERTIFIED),
-    ],
-    S.PUBLISHED: [
-        ("submit", S.DRAFT, S.SUBMITTED),
-        ("intake_ok", S.SUBMITTED, S.USER_TESTING),
-        ("ut_changes", S.USER_TESTING, S.CHANGES_REQUESTED),
-        ("resubmit", S.CHANGES_REQUESTED, S.USER_TESTING),
-        ("ut_pass", S.USER_TESTING, S.CODE_REVIEW),
-        ("cr_pass", S.CODE_REVIEW, S.CERTIFIED),
-        ("publish", S.CERTIFIED, S.PUBLISHED),
-    ],
+    S.SUBMITTED: _SUBMIT,
+    S.USER_TESTING: _INTAKE,
+    S.CODE_REVIEW: _TO_CODE_REVIEW,
+    S.CHANGES_REQUESTED: _CR_CHANGES,
+    S.ON_HOLD: [*_INTAKE, ("hold", S.USER_TESTING, S.ON_HOLD)],
+    S.CERTIFIED: _CERTIFIED,
+    S.PUBLISHED: [*_CERTIFIED, ("publish", S.CERTIFIED, S.PUBLISHED)],
     S.WITHDRAWN: [
-        ("submit", S.DRAFT, S.SUBMITTED),
+        *_SUBMIT,
         ("intake_incomplete", S.SUBMITTED, S.CHANGES_REQUESTED),
         ("withdraw", S.CHANGES_REQUESTED, S.WITHDRAWN),
     ],
     S.REJECTED: [
-        ("submit", S.DRAFT, S.SUBMITTED),
-        ("intake_ok", S.SUBMITTED, S.USER_TESTING),
-        ("ut_pass", S.USER_TESTING, S.CODE_REVIEW),
-        ("cr_changes", S.CODE_REVIEW, S.CHANGES_REQUESTED),
+        *_CR_CHANGES,
         ("resubmit", S.CHANGES_REQUESTED, S.USER_TESTING),
         ("reject", S.USER_TESTING, S.REJECTED),
     ],
