@@ -16,4 +16,4 @@ COPY . .
 RUN useradd --create-home --uid 1000 app && mkdir -p var && chown -R app var
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "certportal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

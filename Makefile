@@ -22,8 +22,8 @@ run: install
 	$(BIN)/python manage.py seed_demo
 	@if [ -n "$$REDIS_URL" ]; then \
 		echo "REDIS_URL is set: starting a Celery worker and beat alongside the web server"; \
-		$(BIN)/celery -A certportal worker --loglevel INFO --concurrency 2 & worker=$$!; \
-		$(BIN)/celery -A certportal beat --loglevel INFO --schedule var/celerybeat-schedule & beat=$$!; \
+		$(BIN)/celery -A config worker --loglevel INFO --concurrency 2 & worker=$$!; \
+		$(BIN)/celery -A config beat --loglevel INFO --schedule var/celerybeat-schedule & beat=$$!; \
 		trap 'kill $$worker $$beat 2>/dev/null' EXIT INT TERM; \
 	else \
 		echo "No REDIS_URL: background tasks run in-process after each commit"; \
@@ -35,11 +35,11 @@ serve: install
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 worker: install
-	$(BIN)/celery -A certportal worker --loglevel INFO --concurrency 2
+	$(BIN)/celery -A config worker --loglevel INFO --concurrency 2
 
 beat: install
 	@mkdir -p var
-	$(BIN)/celery -A certportal beat --loglevel INFO --schedule var/celerybeat-schedule
+	$(BIN)/celery -A config beat --loglevel INFO --schedule var/celerybeat-schedule
 
 lint: install
 	$(BIN)/ruff check .

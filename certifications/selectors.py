@@ -3,6 +3,7 @@ organisations' rows; vendor staff see all; everybody else sees nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
@@ -11,6 +12,7 @@ from certifications.enums import RequestState
 from certifications.models import (
     Certificate,
     CertificationRequest,
+    CredentialReveal,
     Document,
     Integration,
     TestEnvironment,
@@ -96,3 +98,22 @@ def latest_certified(integration: Integration) -> CertificationRequest | None:
         .order_by("-closed_at", "-pk")
         .first()
     )
+
+
+def credential_reveals() -> QuerySet[CredentialReveal]:
+    """Every reveal of a test-account password, newest first (the managers' audit page)."""
+    return CredentialReveal.objects.select_related(
+        "user", "environment__request__integration__partner"
+    ).order_by("-at", "-pk")
+
+
+def certificates_issued(*, start: dt.date | None, end: dt.date | None) -> QuerySet[Certificate]:
+    """Certificates issued between `start` and `end` (either may be open), oldest first."""
+    qs = Certificate.objects.select_related("request__integration__partner").order_by(
+        "issued_at", "pk"
+    )
+    if start:
+        qs = qs.filter(issued_at__date__gte=start)
+    if end:
+        qs = qs.filter(issued_at__date__lte=end)
+    return qs

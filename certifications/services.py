@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -41,7 +40,7 @@ from certifications.uploads import check_upload
 from certportal import roles
 from certportal.errors import ProgramError
 from certportal.fsm import fire
-from certportal.notifications import notify
+from certportal.outbox import notify
 from partners import permissions as partner_perms
 from partners import selectors as partner_selectors
 from partners import services as partner_services
@@ -475,14 +474,7 @@ def request_submit(*, request: CertificationRequest, actor: Any) -> Certificatio
         )
         _notify_transition(locked, "submit", "")
         notify(
-            recipients=[
-                u
-                for u in get_user_model().objects.filter(
-                    is_active=True, is_staff=True, groups__name=roles.REVIEWER
-                )
-            ]
-            if not locked.assigned_reviewer_id
-            else [],
+            recipients=roles.staff_in(roles.REVIEWER) if not locked.assigned_reviewer_id else [],
             event="request_new_in_queue",
             subject=f"New in the review queue: {locked.integration} {locked.version}",
             context={"request": locked},

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from certportal import roles
-from certportal.models import AuditEvent, BenchRow, Notification, UserProfile
+from certportal.models import AuditEvent, Notification, UserProfile
 
 
 class StaffModelAdmin(admin.ModelAdmin):
@@ -63,10 +63,3 @@ class UserProfileAdmin(StaffModelAdmin):
     search_fields = ("user__username", "github_login")
     fields = ("user", "github_login", "email_noncritical")
     readonly_fields = ("user",)
-
-
-@admin.register(BenchRow)
-class BenchRowAdmin(StaffModelAdmin):
-    """The benchmark's 50-row reference data (see certportal/bench_views.py); view-only."""
-
-    list_display = ("name", "value")

@@ -1,67 +1,61 @@
 """Which page-cache scopes a model write makes stale (see certportal.pagecache).
 
-Connected in CertportalConfig.ready(). Every save and delete of a program model bumps
-``program`` and the scope of the partner organisation the row belongs to, found by
-following the path below; a few models also touch the public certificate pages
+Connected in CertportalConfig.ready(); each app tracks its own models with `track()` in its
+AppConfig.ready(). Every save and delete of a program model bumps ``program`` and the scope
+of the partner organisation the row belongs to, found by following its registered path; a few models also touch the public certificate pages
 (``verify``) or reference data (``global``). Writes through ``QuerySet.update()`` send
 no signal: the services that use it call `pagecache.bump` themselves."""
 
 from __future__ import annotations
 
-import functools
 import logging
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
 from certportal import pagecache
 
 logger = logging.getLogger(__name__)
 
-# model label → attribute path from a row to its partner id ("" = program-wide only)
-PARTNER_PATHS: dict[str, str] = {
-    "partners.Partner": "pk",
-    "partners.Membership": "partner_id",
-    "partners.BusinessReview": "partner_id",
-    "partners.SupportPlan": "partner_id",
-    "partners.Agreement": "partner_id",
-    "partners.Payment": "agreement.partner_id",
-    "partners.MarketingActivity": "agreement.partner_id",
-    "partners.QuotaEntry": "agreement.partner_id",
-    "certifications.Integration": "partner_id",
-    "certifications.CertificationRequest": "integration.partner_id",
-    "certifications.TransitionLog": "request.integration.partner_id",
-    "certifications.Document": "request.integration.partner_id",
-    "certifications.TestEnvironment": "request.integration.partner_id",
-    "certifications.CredentialReveal": "environment.request.integration.partner_id",
-    "certifications.Certificate": "request.integration.partner_id",
-    "certifications.Listing": "integration.partner_id",
-    "reviews.Finding": "request.integration.partner_id",
-    "reviews.FindingReply": "finding.request.integration.partner_id",
-    "reviews.RepoAccessGrant": "integration.partner_id",
-    "support.Ticket": "partner_id",
-    "support.TicketEvent": "ticket.partner_id",
-    "support.TicketAttachment": "ticket.partner_id",
-    "support.SupportMeeting": "request.integration.partner_id",
-}
+# Filled by each app's AppConfig.ready() through `track()`: the ground names no app model.
+# model label → attribute path from a row to its partner id
+PARTNER_PATHS: dict[str, str] = {}
 # Shown on every page or on pages of every partner: their writes bump ``global``.
-GLOBAL_MODELS = {"certifications.Guideline", "support.DeploymentCycle", "auth.Group"}
+GLOBAL_MODELS: set[str] = set()
 # The public certificate pages read these (the agreement: "partner in good standing").
-VERIFY_MODELS = {
-    "partners.Partner",
-    "partners.Agreement",
-    "certifications.Integration",
-    "certifications.Certificate",
-    "certifications.Listing",
-}
-# Rows that change only one person's header or preferences.
-USER_PATHS = {
-    "certportal.Notification": "recipient_id",
-    "certportal.UserProfile": "user_id",
-    "partners.Membership": "user_id",
-}
+VERIFY_MODELS: set[str] = set()
+# Rows that change only one person's header or preferences: label → path to the user id.
+USER_PATHS: dict[str, str] = {}
+_TRACKED: set[str] = set()
+
+
+def track(
+    model: type[Model] | str,
+    *,
+    partner: str | None = None,
+    user: str | None = None,
+    everywhere: bool = False,
+    verify: bool = False,
+) -> None:
+    """Register which scopes a write of `model` makes stale.
+
+    `partner` is the attribute path from a row to its partner organisation's id (the row
+    then also bumps ``program``); `user` the path to the one person whose header it changes;
+    `everywhere` for reference data every page may show (``global``); `verify` for what the
+    public certificate pages read."""
+    label = model if isinstance(model, str) else model._meta.label
+    if partner is not None:
+        PARTNER_PATHS[label] = partner
+    if user is not None:
+        USER_PATHS[label] = user
+    if everywhere:
+        GLOBAL_MODELS.add(label)
+    if verify:
+        VERIFY_MODELS.add(label)
+    _TRACKED.add(label)
 
 
 def _follow(instance: Any, path: str) -> Any:
@@ -97,15 +91,9 @@ def scopes_for(instance: Any) -> set[str]:
     return scopes
 
 
-@functools.cache
-def _tracked_labels() -> frozenset[str]:
-    # Every save in the project passes here: the label set is built once.
-    user = get_user_model()._meta.label
-    return frozenset({*PARTNER_PATHS, *GLOBAL_MODELS, *USER_PATHS, user})
-
-
 def _tracked(sender: Any) -> bool:
-    return sender._meta.label in _tracked_labels()
+    # Every save in the project passes here: one set lookup.
+    return sender._meta.label in _TRACKED
 
 
 def _on_save(sender, instance, raw=False, **kwargs) -> None:
@@ -144,14 +132,20 @@ def _on_permissions_changed(sender, action, **kwargs) -> None:
 
 
 def connect() -> None:
+    """Connect the signal handlers and track the ground's own models (the user, groups, the
+    outbox and profiles); the apps track theirs in their own ready()."""
+    track(get_user_model())
+    from django.contrib.auth.models import Group
+
+    track(Group, everywhere=True)
+    track("certportal.Notification", user="recipient_id")
+    track("certportal.UserProfile", user="user_id")
     post_save.connect(_on_save, dispatch_uid="pagecache-save")
     pre_delete.connect(_before_delete, dispatch_uid="pagecache-pre-delete")
     post_delete.connect(_on_delete, dispatch_uid="pagecache-delete")
     m2m_changed.connect(
         _on_groups_changed, sender=get_user_model().groups.through, dispatch_uid="pagecache-groups"
     )
-    from django.contrib.auth.models import Group
-
     for through in (get_user_model().user_permissions.through, Group.permissions.through):
         m2m_changed.connect(
             _on_permissions_changed, sender=through, dispatch_uid=f"pagecache-{through.__name__}"

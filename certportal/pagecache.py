@@ -354,53 +354,8 @@ def user_scope(user: Any) -> str:
     return f"user:{getattr(user, 'pk', 0) or 0}"
 
 
-def partner_scopes(request: HttpRequest) -> list[str]:
-    """Scopes of a portal page: every organisation the person belongs to."""
-    portal = getattr(request, "portal", None)
-    partner_ids = sorted({m.partner_id for m in portal.memberships}) if portal else []
-    return [f"partner:{pk}" for pk in partner_ids]
-
-
 # Vendor-staff pages read the whole program.
 STAFF_SCOPES = ("program",)
-
-
-def portal_page(name: str) -> Callable:
-    """Decorator for a portal GET view: `portal_view` plus the page cache.
-
-    A current stored copy is served before the membership is even read: it exists only
-    for a person who passed the membership and role checks when it was drawn, and any
-    change to their memberships changes the version of their own scope. Otherwise the
-    view runs inside `portal_view` and the page is drawn and stored."""
-    from functools import wraps
-
-    from certportal.portal_context import SESSION_KEY, portal_view
-
-    def decorator(view: Callable) -> Callable:
-        @wraps(view)
-        def drawn(request, *args, **kwargs):
-            return draw(
-                request,
-                name=name,
-                scopes=partner_scopes(request),
-                vary=f"partner={request.portal.partner.pk}",
-                render=lambda: view(request, *args, **kwargs),
-            )
-
-        resolved = portal_view(drawn)
-
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            chosen = request.session.get(SESSION_KEY) if request.user.is_authenticated else None
-            if chosen is not None:
-                hit = lookup(request, name=name, vary=f"partner={chosen}")
-                if hit is not None:
-                    return hit
-            return resolved(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 def cached_view(name: str, kind: str) -> Callable:
@@ -409,7 +364,7 @@ def cached_view(name: str, kind: str) -> Callable:
     `kind` picks the scopes: ``"staff"`` (the whole program; put it outside the role
     check, so a hit skips it: a stored copy exists only for someone who passed it, and a
     change to their groups changes their own scope's version) or ``"verify"`` (public
-    certificate pages). Portal pages use `portal_page`."""
+    certificate pages). Portal pages use `portal.context.portal_page`."""
     from functools import wraps
 
     scopes = list(STAFF_SCOPES) if kind == "staff" else [kind]

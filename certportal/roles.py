@@ -3,7 +3,9 @@ here, never by group name in views."""
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
 
 REVIEWER = "Reviewer"
 PARTNER_MANAGER = "Partner manager"
@@ -41,4 +43,15 @@ def is_support_agent(user: UserLike) -> bool:
 def is_vendor_staff(user: UserLike) -> bool:
     return bool(getattr(user, "is_staff", False)) and bool(
         group_names(user) & set(STAFF_GROUPS) or getattr(user, "is_superuser", False)
+    )
+
+
+def staff_in(group: str) -> QuerySet:
+    """Active vendor staff in `group` (a role above), by username: who gets a role's
+    notifications, who may be assigned."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, is_staff=True, groups__name=group)
+        .order_by("username")
+        .distinct()
     )

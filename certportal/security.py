@@ -14,10 +14,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.dispatch import receiver
 from django.utils import timezone
 
@@ -50,6 +54,25 @@ def log_denial(request: Any, status: int, reason: str = "") -> None:
         reason,
         extra={"security_status": status, "security_user": _username(request)},
     )
+
+
+def role_required(allowed: Callable[[Any], bool], *, reason: str) -> Callable:
+    """View decorator for staff pages: anonymous people go to the login page; a signed-in
+    person for whom `allowed(user)` is false gets 403, logged as a denial with `reason`."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not allowed(request.user):
+                log_denial(request, 403, reason)
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
 
 
 # --- Step-up: recent login ---------------------------------------------------------------

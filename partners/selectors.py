@@ -7,7 +7,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Count,
+    DecimalField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from certportal import roles
@@ -132,21 +144,20 @@ class MoneySummary:
         return min(100, round(100 * self.credit_used / self.credit)) if self.credit else 0
 
 
-def _sum_of(model, field: str = "amount") -> Subquery:
-    return Subquery(
-        model.objects.filter(agreement=OuterRef("pk"))
-        .order_by()
-        .values("agreement")
-        .annotate(total=Sum(field))
-        .values("total")[:1]
-    )
-
-
 def money_summary(*, agreement: Agreement) -> MoneySummary:
     """Payments and marketing spend of one agreement, in one query."""
     totals = (
         Agreement.objects.filter(pk=agreement.pk)
-        .values(paid=_sum_of(Payment), used=_sum_of(MarketingActivity))
+        .values(
+            paid=sum_subquery(
+                Payment.objects.filter(agreement=OuterRef("pk")), "amount", output=MONEY_FIELD
+            ),
+            used=sum_subquery(
+                MarketingActivity.objects.filter(agreement=OuterRef("pk")),
+                "amount",
+                output=MONEY_FIELD,
+            ),
+        )
         .first()
     ) or {}
     paid = totals.get("paid") or Decimal("0")
@@ -158,3 +169,61 @@ def money_summary(*, agreement: Agreement) -> MoneySummary:
 
 def partner_member_counts() -> dict[int, int]:
     return dict(Partner.objects.annotate(n=Count("memberships")).values_list("pk", "n"))
+
+
+# --- Totals as correlated subqueries (the managers' overview, exports) ---------------
+
+MONEY_FIELD = DecimalField(max_digits=12, decimal_places=2)
+
+
+def sum_subquery(qs: QuerySet, field: str, *, output=None):
+    """A correlated SUM subquery (0 when there are no rows)."""
+    output = output or IntegerField()
+    grouped = (
+        qs.order_by().annotate(_one=Value(1)).values("_one").annotate(t=Sum(field)).values("t")
+    )
+    return Coalesce(Subquery(grouped[:1], output_field=output), Value(0), output_field=output)
+
+
+def count_subquery(qs: QuerySet):
+    grouped = qs.order_by().annotate(_one=Value(1)).values("_one").annotate(c=Count("pk"))
+    return Coalesce(Subquery(grouped.values("c")[:1]), Value(0), output_field=IntegerField())
+
+
+def quota_totals(agreement: OuterRef) -> dict[str, Any]:
+    """Annotations `<kind>_used` and `<kind>_extra` (granted) per quota kind for the agreement
+    `agreement` points at, as correlated subqueries."""
+    quota = {}
+    for kind in QuotaKind.values:
+        entries = QuotaEntry.objects.filter(agreement_id=agreement, quota_kind=kind)
+        quota[f"{kind}_used"] = -sum_subquery(
+            entries.filter(entry_kind__in=[QuotaEntryKind.CONSUME, QuotaEntryKind.REFUND]),
+            "units",
+        )
+        quota[f"{kind}_extra"] = sum_subquery(
+            entries.filter(entry_kind=QuotaEntryKind.GRANT), "units"
+        )
+    return quota
+
+
+CENT = Decimal("0.01")
+
+
+def money(value) -> Decimal:
+    """Sums come back unscaled on SQLite (6500 rather than 6500.00); show them as money."""
+    return Decimal(str(value or 0)).quantize(CENT)
+
+
+def agreements_with_totals() -> QuerySet[Agreement]:
+    """Agreements with payments, marketing credit used and quota (extra, used) per kind."""
+    agreement = OuterRef("pk")
+    return Agreement.objects.annotate(
+        partner_name=F("partner__name"),
+        paid=sum_subquery(
+            Payment.objects.filter(agreement_id=agreement), "amount", output=MONEY_FIELD
+        ),
+        credit_used=sum_subquery(
+            MarketingActivity.objects.filter(agreement_id=agreement), "amount", output=MONEY_FIELD
+        ),
+        **quota_totals(agreement),
+    )

@@ -20,7 +20,7 @@ from certportal import roles
 from certportal.audit import audit
 from certportal.errors import ProgramError
 from certportal.fsm import fire
-from certportal.notifications import notify
+from certportal.outbox import notify
 from partners import permissions, selectors
 from partners.enums import (
     AgreementState,
@@ -163,13 +163,7 @@ def partner_members(partner_id: int) -> list[Any]:
 
 
 def partner_managers() -> list[Any]:
-    from django.contrib.auth import get_user_model
-
-    return list(
-        get_user_model().objects.filter(
-            is_active=True, is_staff=True, groups__name=roles.PARTNER_MANAGER
-        )
-    )
+    return list(roles.staff_in(roles.PARTNER_MANAGER))
 
 
 # --- Business review and support plan ----------------------------------------------------

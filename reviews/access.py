@@ -40,7 +40,7 @@ from certifications.enums import OPEN_STATES, RequestState
 from certifications.models import CertificationRequest, Integration
 from certportal import pagecache
 from certportal.models import UserProfile
-from certportal.notifications import notify
+from certportal.outbox import notify
 from partners import services as partner_services
 from reviews import github
 from reviews.models import GrantSource, GrantState, RepoAccessGrant

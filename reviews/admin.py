@@ -13,7 +13,6 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -71,12 +70,7 @@ TRANSITION_LABELS = {
 
 
 def _reviewers():
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, is_staff=True, groups__name=roles.REVIEWER)
-        .order_by("username")
-        .distinct()
-    )
+    return roles.staff_in(roles.REVIEWER)
 
 
 def _client_ip(request) -> str | None:

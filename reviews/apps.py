@@ -5,5 +5,9 @@ class ReviewsConfig(AppConfig):
     name = "reviews"
 
     def ready(self) -> None:
-        # Connect the certification-event receivers (GitHub access sync).
-        from reviews import receivers  # noqa: F401
+        from certportal.cache_invalidation import track
+        from reviews import receivers  # noqa: F401  (connects the GitHub access sync)
+
+        track("reviews.Finding", partner="request.integration.partner_id")
+        track("reviews.FindingReply", partner="finding.request.integration.partner_id")
+        track("reviews.RepoAccessGrant", partner="integration.partner_id")

@@ -9,39 +9,26 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
-    Case,
     Count,
-    DecimalField,
-    Exists,
     F,
-    IntegerField,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
-    Sum,
-    Value,
-    When,
     Window,
 )
-from django.db.models.functions import Coalesce, Lead, TruncMonth
+from django.db.models.functions import Lead, TruncMonth
 from django.utils import timezone
 
 from certifications.enums import (
     CERTIFIED_STATES,
-    OPEN_STATES,
     RequestKind,
     RequestState,
 )
 from certifications.models import Certificate, CertificationRequest, TransitionLog
-from partners.enums import AgreementState, QuotaEntryKind, QuotaKind
-from partners.models import Agreement, MarketingActivity, Partner, Payment, QuotaEntry, SupportPlan
 
 FRACTIONS = (0.5, 0.9)
 STAGES = (
@@ -52,7 +39,6 @@ STAGES = (
     RequestState.ON_HOLD,
 )
 CHANGES_TRANSITIONS = ("intake_incomplete", "ut_changes", "cr_changes")
-RENEWAL_WINDOW_DAYS = 60
 
 
 # --- Percentiles ------------------------------------------------------------------------------
@@ -303,189 +289,3 @@ def summary() -> dict:
         return {**all_metrics(), "computed_at": None}
     data = cache.get(SUMMARY_CACHE_KEY)
     return data if data is not None else refresh_summary()
-
-
-# --- The partners overview -----------------------------------------------------------------------
-
-
-def sum_subquery(qs: QuerySet, field: str, *, output=None):
-    """A correlated SUM subquery (0 when there are no rows)."""
-    output = output or IntegerField()
-    grouped = (
-        qs.order_by().annotate(_one=Value(1)).values("_one").annotate(t=Sum(field)).values("t")
-    )
-    return Coalesce(Subquery(grouped[:1], output_field=output), Value(0), output_field=output)
-
-
-def count_subquery(qs: QuerySet):
-    grouped = qs.order_by().annotate(_one=Value(1)).values("_one").annotate(c=Count("pk"))
-    return Coalesce(Subquery(grouped.values("c")[:1]), Value(0), output_field=IntegerField())
-
-
-def partners_overview(
-    *, partners: QuerySet[Partner] | None = None, today: dt.date | None = None
-) -> QuerySet[Partner]:
-    """Every partner with its standing, business review, support plan, current agreement
-    (as partners.selectors.agreement_current chooses it), money, quota, certifications this
-    term and open requests, in ONE query however many partners there are."""
-    today = today or timezone.localdate()
-    money = DecimalField(max_digits=12, decimal_places=2)
-    current = (
-        Agreement.objects.filter(partner=OuterRef("pk"))
-        .annotate(
-            rank=Case(
-                When(
-                    state=AgreementState.ACTIVE, term_start__lte=today, term_end__gte=today, then=0
-                ),
-                When(~Q(state=AgreementState.CANCELLED), then=1),
-                default=2,
-                output_field=IntegerField(),
-            )
-        )
-        .order_by("rank", "-term_start", "-pk")
-    )
-
-    def pick(field: str):
-        return Subquery(current.values(field)[:1])
-
-    agreement = OuterRef("agreement_id")
-    quota = {}
-    for kind in QuotaKind.values:
-        entries = QuotaEntry.objects.filter(agreement_id=agreement, quota_kind=kind)
-        quota[f"{kind}_used"] = -sum_subquery(
-            entries.filter(entry_kind__in=[QuotaEntryKind.CONSUME, QuotaEntryKind.REFUND]),
-            "units",
-        )
-        quota[f"{kind}_extra"] = sum_subquery(
-            entries.filter(entry_kind=QuotaEntryKind.GRANT), "units"
-        )
-    return (
-        (Partner.objects.all() if partners is None else partners)
-        .annotate(
-            review_state=F("business_review__state"),
-            has_support_plan=Exists(SupportPlan.objects.filter(partner=OuterRef("pk"))),
-            agreement_id=pick("pk"),
-            agreement_state=pick("state"),
-            agreement_term_start=pick("term_start"),
-            agreement_term_end=pick("term_end"),
-            agreement_fee=pick("fee"),
-            agreement_currency=pick("currency"),
-            agreement_major=pick("major_quota"),
-            agreement_minor=pick("minor_quota"),
-            agreement_credit=pick("marketing_credit"),
-        )
-        .annotate(
-            paid=sum_subquery(
-                Payment.objects.filter(agreement_id=agreement), "amount", output=money
-            ),
-            credit_used=sum_subquery(
-                MarketingActivity.objects.filter(agreement_id=agreement), "amount", output=money
-            ),
-            **quota,
-            certs_this_term=count_subquery(
-                CertificationRequest.objects.filter(
-                    integration__partner_id=OuterRef("pk"),
-                    state__in=CERTIFIED_STATES,
-                    closed_at__date__gte=OuterRef("agreement_term_start"),
-                    closed_at__date__lte=OuterRef("agreement_term_end"),
-                )
-            ),
-            open_requests=count_subquery(
-                CertificationRequest.objects.filter(
-                    integration__partner_id=OuterRef("pk"), state__in=OPEN_STATES
-                )
-            ),
-        )
-    )
-
-
-CENT = Decimal("0.01")
-
-
-def money(value) -> Decimal:
-    """Sums come back unscaled on SQLite (6500 rather than 6500.00); show them as money."""
-    return Decimal(str(value or 0)).quantize(CENT)
-
-
-def agreements_with_totals() -> QuerySet[Agreement]:
-    """Agreements with payments, marketing credit used and quota (extra, used) per kind."""
-    agreement = OuterRef("pk")
-    money = DecimalField(max_digits=12, decimal_places=2)
-    quota = {}
-    for kind in QuotaKind.values:
-        entries = QuotaEntry.objects.filter(agreement_id=agreement, quota_kind=kind)
-        quota[f"{kind}_used"] = -sum_subquery(
-            entries.filter(entry_kind__in=[QuotaEntryKind.CONSUME, QuotaEntryKind.REFUND]),
-            "units",
-        )
-        quota[f"{kind}_extra"] = sum_subquery(
-            entries.filter(entry_kind=QuotaEntryKind.GRANT), "units"
-        )
-    return Agreement.objects.annotate(
-        partner_name=F("partner__name"),
-        paid=sum_subquery(Payment.objects.filter(agreement_id=agreement), "amount", output=money),
-        credit_used=sum_subquery(
-            MarketingActivity.objects.filter(agreement_id=agreement), "amount", output=money
-        ),
-        **quota,
-    )
-
-
-@dataclass(frozen=True)
-class PartnerRow:
-    """Derived figures of one overview row (no queries)."""
-
-    partner: Partner
-    today: dt.date
-
-    def __getattr__(self, name):
-        return getattr(self.partner, name)
-
-    @property
-    def paid(self) -> Decimal:
-        return money(self.partner.paid)
-
-    @property
-    def credit_used(self) -> Decimal:
-        return money(self.partner.credit_used)
-
-    @property
-    def outstanding(self) -> Decimal:
-        if self.partner.agreement_fee is None:
-            return money(0)
-        return max(money(self.partner.agreement_fee) - self.paid, money(0))
-
-    @property
-    def fee_paid(self) -> bool:
-        return self.partner.agreement_id is not None and self.outstanding == 0
-
-    @property
-    def major_total(self) -> int:
-        return (self.partner.agreement_major or 0) + self.partner.major_extra
-
-    @property
-    def minor_total(self) -> int:
-        return (self.partner.agreement_minor or 0) + self.partner.minor_extra
-
-    @property
-    def major_left(self) -> int:
-        return max(self.major_total - self.partner.major_used, 0)
-
-    @property
-    def minor_left(self) -> int:
-        return max(self.minor_total - self.partner.minor_used, 0)
-
-    @property
-    def credit_left(self) -> Decimal:
-        if self.partner.agreement_credit is None:
-            return money(0)
-        return max(money(self.partner.agreement_credit) - self.credit_used, money(0))
-
-    @property
-    def renewal_due(self) -> bool:
-        end = self.partner.agreement_term_end
-        return (
-            end is not None
-            and self.partner.agreement_state == AgreementState.ACTIVE
-            and self.today <= end <= self.today + dt.timedelta(days=RENEWAL_WINDOW_DAYS)
-        )

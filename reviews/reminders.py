@@ -15,7 +15,7 @@ from django.utils import timezone
 from certifications import sla
 from certifications.enums import VENDOR_STATES
 from certifications.models import CertificationRequest
-from certportal.notifications import notify
+from certportal.outbox import notify
 from partners import services as partner_services
 
 THRESHOLDS = {

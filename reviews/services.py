@@ -12,7 +12,7 @@ from certifications import permissions as cert_perms
 from certifications.enums import RequestState
 from certifications.models import CertificationRequest, Guideline
 from certportal.errors import ProgramError
-from certportal.notifications import notify
+from certportal.outbox import notify
 from partners import services as partner_services
 from reviews.enums import FindingStage, FindingStatus
 from reviews.models import Finding, FindingReply

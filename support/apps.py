@@ -15,6 +15,13 @@ class SupportConfig(AppConfig):
 
     def ready(self) -> None:
         from certifications.signals import request_transitioned
+        from certportal.cache_invalidation import track
+
+        track("support.Ticket", partner="partner_id")
+        track("support.TicketEvent", partner="ticket.partner_id")
+        track("support.TicketAttachment", partner="ticket.partner_id")
+        track("support.SupportMeeting", partner="request.integration.partner_id")
+        track("support.DeploymentCycle", everywhere=True)
 
         request_transitioned.connect(
             _on_request_transitioned, dispatch_uid="support.meeting_on_certified"

@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
@@ -26,7 +25,7 @@ from certportal import roles
 from certportal.audit import audit
 from certportal.errors import ProgramError
 from certportal.fsm import fire
-from certportal.notifications import notify
+from certportal.outbox import notify
 from partners import permissions as partner_perms
 from partners.enums import MemberRole
 from partners.models import Membership, SupportPlan
@@ -76,12 +75,7 @@ def _link(name: str, *args: Any) -> str:
 
 
 def _support_desk() -> list[Any]:
-    user_model = get_user_model()
-    return list(
-        user_model.objects.filter(
-            is_active=True, is_staff=True, groups__name=roles.SUPPORT_AGENT
-        ).distinct()
-    )
+    return list(roles.staff_in(roles.SUPPORT_AGENT))
 
 
 def _partner_admins(partner_id: int) -> list[Any]:

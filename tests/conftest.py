@@ -4,7 +4,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-pytest_plugins = ["tests.fakegithub"]
+pytest_plugins = ["devtools.fakegithub"]
 
 
 def require_service(name: str, available: bool, why: str) -> None:

@@ -1,6 +1,6 @@
 from django import template
 
-from certportal import notifications
+from certportal import outbox
 
 register = template.Library()
 
@@ -11,4 +11,4 @@ def unread_notifications(context) -> int:
     user = getattr(context.get("request"), "user", None)
     if user is None or not user.is_authenticated:
         return 0
-    return notifications.unread_count(user)
+    return outbox.unread_count(user)

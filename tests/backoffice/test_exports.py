@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from certifications.enums import RequestKind, RequestState
 from certifications.models import Certificate, CertificationRequest
-from reviews import exports
+from program import exports
 from tests.factories import IntegrationFactory, PartnerFactory
 
 pytestmark = pytest.mark.django_db

@@ -148,7 +148,7 @@ def test_new_partner_to_published_listing(manager, reviewer):
 def test_notifications_are_delivered_after_commit(
     draft, partner_admin, mailoutbox, django_capture_on_commit_callbacks, monkeypatch
 ):
-    from certportal.celery import app
+    from config.celery import app
 
     # As on a machine without REDIS_URL: tasks run in-process when the commit hook fires.
     monkeypatch.setitem(app.conf, "task_always_eager", True)

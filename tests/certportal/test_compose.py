@@ -54,9 +54,9 @@ def test_django_services_wait_for_healthy_dependencies():
 
 def test_commands_run_what_each_service_is_for():
     web = " ".join(SERVICES["web"]["command"])
-    assert "migrate" in web and "collectstatic" in web and "gunicorn certportal.wsgi" in web
-    assert SERVICES["worker"]["command"][:4] == ["celery", "-A", "certportal", "worker"]
-    assert SERVICES["beat"]["command"][:4] == ["celery", "-A", "certportal", "beat"]
+    assert "migrate" in web and "collectstatic" in web and "gunicorn config.wsgi" in web
+    assert SERVICES["worker"]["command"][:4] == ["celery", "-A", "config", "worker"]
+    assert SERVICES["beat"]["command"][:4] == ["celery", "-A", "config", "beat"]
 
 
 def test_no_secret_values_are_committed():

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from certifications import services as cert_services
 from certportal import cache_invalidation, pagecache
-from certportal.notifications import notify
+from certportal.outbox import notify
 from reviews import services as review_services
 from tests.factories import IntegrationFactory, qualify
 

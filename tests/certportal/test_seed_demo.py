@@ -6,7 +6,7 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 
-from certportal.management.commands.seed_demo import DEMO_USERS
+from devtools.management.commands.seed_demo import DEMO_USERS
 
 pytestmark = pytest.mark.django_db
 

@@ -33,7 +33,7 @@ def run_python(code: str, **env_overrides: str) -> subprocess.CompletedProcess:
         }
     }
     env.update(env_overrides)
-    env["DJANGO_SETTINGS_MODULE"] = "certportal.settings"
+    env["DJANGO_SETTINGS_MODULE"] = "config.settings"
     return subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,

@@ -3,7 +3,7 @@
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 
-from certportal.urls import handler403, handler404, handler500, urlpatterns
+from config.urls import handler403, handler404, handler500, urlpatterns
 
 __all__ = ["handler403", "handler404", "handler500", "urlpatterns"]
 

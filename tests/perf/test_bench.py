@@ -9,8 +9,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from certifications.models import CertificationRequest
-from certportal.management.commands import bench
-from certportal.models import BenchRow
+from devtools.management.commands import bench
+from devtools.models import BenchRow
 from partners.models import Partner
 from tests.factories import staff_user
 
@@ -30,7 +30,7 @@ def test_reference_views_refuse_when_setting_off(rf, partner_admin, settings):
     """Even if the URLs were mounted, the views themselves answer 404 with the setting off."""
     from django.http import Http404
 
-    from certportal import bench_views
+    from devtools import views as bench_views
 
     settings.BENCH_REFERENCE_VIEWS = False
     request = rf.get("/bench/constant/")
@@ -41,7 +41,7 @@ def test_reference_views_refuse_when_setting_off(rf, partner_admin, settings):
     assert not bench_views.stock_admin_site.has_permission(request)
 
 
-@pytest.mark.urls("certportal.bench_urls")
+@pytest.mark.urls("devtools.urls")
 def test_reference_views_when_on(client, partner_admin, settings):
     settings.BENCH_REFERENCE_VIEWS = True
     BenchRow.objects.bulk_create(BenchRow(name=f"Row {i}", value=i) for i in range(60))
@@ -52,7 +52,7 @@ def test_reference_views_when_on(client, partner_admin, settings):
     assert response.content.count(b"<tr><td>") == 50
 
 
-@pytest.mark.urls("certportal.bench_urls")
+@pytest.mark.urls("devtools.urls")
 def test_stock_admin_peer_is_the_untuned_changelist(client, settings, draft):
     from django.contrib.auth.models import Group
 

@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from partners.models import Membership
-from partners.views import INVITE_SALT, invite_token
+from portal.views.partners import INVITE_SALT, invite_token
 
 pytestmark = pytest.mark.django_db
 

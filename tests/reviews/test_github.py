@@ -8,6 +8,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from devtools.fakegithub import FakeGitHub
 from reviews import github
 from reviews.github import (
     GitHubNotConfigured,
@@ -16,7 +17,6 @@ from reviews.github import (
     InviteResult,
     RepoInfo,
 )
-from tests.fakegithub import FakeGitHub
 
 SHA = "3f786850e387550fdab836ed7e6dc881de23001b"
 

@@ -21,8 +21,8 @@ from certifications.models import (
     Integration,
     TestEnvironment,
 )
-from certportal import portal_context
 from partners.models import Membership
+from portal import context as portal_context
 from support.models import Ticket
 from tests.factories import IntegrationFactory, complete_package, member
 from tests.security.conftest import CANARIES, CANARY

@@ -18,8 +18,8 @@ from django.utils import timezone
 from certifications import services as cert_services
 from certifications.models import CredentialReveal
 from certportal import security
-from certportal.celery import app as celery_app
 from certportal.crypto import DecryptionFailed
+from config.celery import app as celery_app
 from tests.factories import complete_package
 from tests.security.conftest import CANARIES
 

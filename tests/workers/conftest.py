@@ -12,7 +12,7 @@ import pytest
 import redis
 from django.db import connection
 
-from certportal.celery import app as celery_app
+from config.celery import app as celery_app
 from tests.conftest import require_service
 
 SHA = "a1b2c3d4e5f6a7b8c9d0a1b2c3d4e5f6a7b8c9d0"  # the commit tests.factories packages

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from certifications import services as cert_services
 from certifications.models import CertificationRequest
-from certportal import notifications
+from certportal import delivery, outbox
 from certportal.models import Notification, NotificationState, UserProfile
 from reviews import reminders
 from tests.conftest import require_service
@@ -54,7 +54,7 @@ EVENTS = [
 
 def _notes(user, n: int, **kw) -> list[Notification]:
     return [
-        notifications.notify(
+        outbox.notify(
             recipients=[user], event="request_submit", subject=f"Note {i}", link="/portal/", **kw
         )[0]
         for i in range(n)
@@ -106,7 +106,7 @@ def test_mark_read_and_open_link(client, partner_admin):
     assert response["Location"] == "/portal/"
     note.refresh_from_db()
     assert note.read_at is not None
-    assert notifications.unread_count(partner_admin) == 0
+    assert outbox.unread_count(partner_admin) == 0
 
 
 def test_mark_read_of_another_users_notification_is_404(client, partner_admin, other_partner_admin):
@@ -134,8 +134,8 @@ def test_mark_all_read(client, partner_admin, partner_developer):
     response = client.post(reverse("notifications:read_all"), follow=True)
 
     assert b"Marked 3 notifications as read" in response.content
-    assert notifications.unread_count(partner_admin) == 0
-    assert notifications.unread_count(partner_developer) == 1
+    assert outbox.unread_count(partner_admin) == 0
+    assert outbox.unread_count(partner_developer) == 1
 
 
 def test_header_shows_unread_count(client, partner_admin):
@@ -155,7 +155,7 @@ def test_preferences_turn_off_noncritical_email(client, partner_admin):
     assert response.status_code == 302
     assert UserProfile.objects.get(user=partner_admin).email_noncritical is False
     [note] = _notes(partner_admin, 1, critical=False)
-    assert notifications.deliver(note.pk) == NotificationState.SKIPPED
+    assert delivery.deliver(note.pk) == NotificationState.SKIPPED
 
 
 # --- Outbox ---------------------------------------------------------------------------
@@ -178,7 +178,7 @@ def test_concurrent_deliveries_of_one_row_send_one_email(partner_admin):
     def run() -> None:
         barrier.wait()
         try:
-            results.append(notifications.deliver(note.pk))
+            results.append(delivery.deliver(note.pk))
         finally:
             connection.close()
 
@@ -202,8 +202,8 @@ def test_sweep_skips_fresh_and_sent_rows(partner_admin):
     )
     mail.outbox.clear()
 
-    assert notifications.sweep() == 1
-    assert notifications.sweep() == 0
+    assert delivery.sweep() == 1
+    assert delivery.sweep() == 0
     assert len(mail.outbox) == 1
     fresh.refresh_from_db()
     assert fresh.state == NotificationState.PENDING

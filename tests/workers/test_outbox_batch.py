@@ -18,7 +18,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection, transaction
 from django.utils import timezone
 
-from certportal import notifications
+from certportal import delivery, outbox
 from certportal.models import Notification, NotificationState
 from tests.conftest import require_service
 from tests.factories import UserFactory
@@ -64,7 +64,7 @@ def _pending(users, *, critical: bool = True, event: str = "request_submit") -> 
     delivery does not run and the rows stay pending."""
     ids = []
     for i, user in enumerate(users):
-        [row] = notifications.notify(
+        [row] = outbox.notify(
             recipients=[user], event=event, subject=f"Note {i}", critical=critical
         )
         ids.append(row.pk)
@@ -93,8 +93,8 @@ def test_deliver_many_sends_each_row_once_over_one_connection(counting_backend):
     users = [UserFactory() for _ in range(5)]
     ids = _pending(users)
 
-    counts = notifications.deliver_many(ids)
-    again = notifications.deliver_many(ids)
+    counts = delivery.deliver_many(ids)
+    again = delivery.deliver_many(ids)
 
     assert counts == {NotificationState.SENT: 5}
     assert again == {}
@@ -109,7 +109,7 @@ def test_deliver_many_failing_message_leaves_only_that_row_pending(counting_back
     users = [UserFactory(), UserFactory(email=BOUNCING), UserFactory()]
     ids = _pending(users)
 
-    counts = notifications.deliver_many(ids)
+    counts = delivery.deliver_many(ids)
 
     assert counts == {NotificationState.SENT: 2, NotificationState.PENDING: 1}
     assert sorted(m.to[0] for m in mail.outbox) == sorted([users[0].email, users[2].email])
@@ -125,23 +125,23 @@ def test_deliver_many_failing_message_leaves_only_that_row_pending(counting_back
 
 def test_deliver_many_fails_a_row_for_good_at_max_attempts(counting_backend):
     [bounced_id, ok_id] = _pending([UserFactory(email=BOUNCING), UserFactory()])
-    Notification.objects.filter(pk=bounced_id).update(attempts=notifications.MAX_ATTEMPTS - 1)
+    Notification.objects.filter(pk=bounced_id).update(attempts=delivery.MAX_ATTEMPTS - 1)
 
-    counts = notifications.deliver_many([bounced_id, ok_id])
+    counts = delivery.deliver_many([bounced_id, ok_id])
 
     assert counts == {NotificationState.FAILED: 1, NotificationState.SENT: 1}
     bounced = Notification.objects.get(pk=bounced_id)
     assert bounced.state == NotificationState.FAILED
-    assert bounced.attempts == notifications.MAX_ATTEMPTS
+    assert bounced.attempts == delivery.MAX_ATTEMPTS
     assert "No such user" in bounced.last_error
-    assert notifications.deliver_many([bounced_id]) == {}
+    assert delivery.deliver_many([bounced_id]) == {}
 
 
 def test_deliver_many_mail_server_down_keeps_all_pending(settings):
     settings.EMAIL_BACKEND = "tests.workers.test_tasks.BrokenBackend"
     ids = _pending([UserFactory(), UserFactory()])
 
-    counts = notifications.deliver_many(ids)
+    counts = delivery.deliver_many(ids)
 
     assert counts == {NotificationState.PENDING: 2}
     rows = Notification.objects.filter(pk__in=ids)
@@ -151,11 +151,11 @@ def test_deliver_many_mail_server_down_keeps_all_pending(settings):
 
 def test_deliver_many_skips_opted_out_and_address_less_recipients(counting_backend):
     opted_out, keen, no_address = UserFactory(), UserFactory(), UserFactory(email="")
-    notifications.preferences_save(user=opted_out, email_noncritical=False)
+    outbox.preferences_save(user=opted_out, email_noncritical=False)
     noncritical = _pending([opted_out, keen, no_address], critical=False)
     critical = _pending([opted_out], event="request_reject")
 
-    counts = notifications.deliver_many(noncritical + critical)
+    counts = delivery.deliver_many(noncritical + critical)
 
     assert counts == {NotificationState.SKIPPED: 2, NotificationState.SENT: 2}
     assert sorted(m.to[0] for m in mail.outbox) == sorted([keen.email, opted_out.email])
@@ -173,14 +173,14 @@ def test_deliver_many_query_count_does_not_grow_with_rows(
     counting_backend, django_assert_max_num_queries
 ):
     users = [UserFactory() for _ in range(20)]
-    notifications.preferences_save(user=users[0], email_noncritical=False)
+    outbox.preferences_save(user=users[0], email_noncritical=False)
     few = _pending(users[:2], critical=False)
     many = _pending(users, critical=False)
 
     with django_assert_max_num_queries(6) as captured:
-        notifications.deliver_many(few)
+        delivery.deliver_many(few)
     with django_assert_max_num_queries(len(captured.captured_queries)):
-        counts = notifications.deliver_many(many)
+        counts = delivery.deliver_many(many)
 
     assert counts == {NotificationState.SKIPPED: 1, NotificationState.SENT: 19}
 
@@ -188,9 +188,9 @@ def test_deliver_many_query_count_does_not_grow_with_rows(
 def test_deliver_many_leaves_rows_to_the_sweep_when_mail_is_too_slow(counting_backend, monkeypatch):
     ids = _pending([UserFactory() for _ in range(4)])
     counting_backend.delay = 0.3
-    monkeypatch.setattr(notifications, "SEND_BUDGET_SECONDS", 0.5)
+    monkeypatch.setattr(delivery, "SEND_BUDGET_SECONDS", 0.5)
 
-    counts = notifications.deliver_many(ids)
+    counts = delivery.deliver_many(ids)
 
     assert counts == {NotificationState.SENT: 2, NotificationState.PENDING: 2}
     untouched = Notification.objects.filter(state=NotificationState.PENDING)
@@ -200,21 +200,21 @@ def test_deliver_many_leaves_rows_to_the_sweep_when_mail_is_too_slow(counting_ba
 def test_deliver_wrapper_keeps_its_return_values(counting_backend):
     [sent_id, bounced_id] = _pending([UserFactory(), UserFactory(email=BOUNCING)])
 
-    assert notifications.deliver(sent_id) == NotificationState.SENT
-    assert notifications.deliver(sent_id) == "skipped"
-    assert notifications.deliver(bounced_id) == NotificationState.PENDING
-    assert notifications.deliver(999_999_999) == "skipped"
+    assert delivery.deliver(sent_id) == NotificationState.SENT
+    assert delivery.deliver(sent_id) == "skipped"
+    assert delivery.deliver(bounced_id) == NotificationState.PENDING
+    assert delivery.deliver(999_999_999) == "skipped"
 
 
 def test_sweep_delivers_old_rows_in_batches(counting_backend):
     user = UserFactory()
-    count = notifications.BATCH_SIZE * 2 + 7
+    count = delivery.BATCH_SIZE * 2 + 7
     for i in range(count):
-        notifications.notify(recipients=[user], event="request_submit", subject=f"Old {i}")
+        outbox.notify(recipients=[user], event="request_submit", subject=f"Old {i}")
     Notification.objects.update(created_at=timezone.now() - timezone.timedelta(minutes=2))
 
-    assert notifications.sweep() == count
-    assert notifications.sweep() == 0
+    assert delivery.sweep() == count
+    assert delivery.sweep() == 0
     assert len(mail.outbox) == count
     assert counting_backend.opened == 3  # one connection per batch
 
@@ -226,7 +226,7 @@ def test_concurrent_batches_on_overlapping_ids_send_each_row_once(counting_backe
     )
     users = [UserFactory() for _ in range(8)]
     rows = [
-        notifications.notify(recipients=[users[i % 8]], event="request_submit", subject=f"N{i}")[0]
+        outbox.notify(recipients=[users[i % 8]], event="request_submit", subject=f"N{i}")[0]
         for i in range(60)
     ]
     ids = [row.pk for row in rows]
@@ -243,7 +243,7 @@ def test_concurrent_batches_on_overlapping_ids_send_each_row_once(counting_backe
     def run(share: list[int]) -> None:
         barrier.wait()
         try:
-            results.append(notifications.deliver_many(share))
+            results.append(delivery.deliver_many(share))
         finally:
             connection.close()
 
@@ -269,10 +269,10 @@ def test_enqueue_publishes_one_task_per_batch(redis_broker):
     ids = list(range(1, 121))
 
     with broker_at(redis_broker):
-        notifications._enqueue(ids)
+        outbox._enqueue(ids)
 
     tasks = _published(redis_broker)
-    assert len(tasks) == math.ceil(len(ids) / notifications.BATCH_SIZE) == 3
+    assert len(tasks) == math.ceil(len(ids) / delivery.BATCH_SIZE) == 3
     assert {name for name, _ in tasks} == {"certportal.notifications.deliver_batch"}
     assert [len(kw["notification_ids"]) for _, kw in tasks] == [50, 50, 20]
     assert [i for _, kw in tasks for i in kw["notification_ids"]] == ids
@@ -284,12 +284,12 @@ def test_one_transaction_of_notify_calls_publishes_ceil_n_over_batch_tasks(redis
     n = 120
     with broker_at(redis_broker), transaction.atomic():
         made = [
-            notifications.notify(recipients=[user], event="request_submit", subject=f"E{i}")[0]
+            outbox.notify(recipients=[user], event="request_submit", subject=f"E{i}")[0]
             for i in range(n)
         ]
 
     tasks = _published(redis_broker)
-    assert len(tasks) == math.ceil(n / notifications.BATCH_SIZE)
+    assert len(tasks) == math.ceil(n / delivery.BATCH_SIZE)
     assert sorted(i for _, kw in tasks for i in kw["notification_ids"]) == [r.pk for r in made]
 
 
@@ -297,20 +297,20 @@ def test_one_transaction_of_notify_calls_publishes_ceil_n_over_batch_tasks(redis
 def test_rolled_back_savepoint_loses_no_committed_row(redis_broker, counting_backend):
     user = UserFactory()
     with broker_at(redis_broker), transaction.atomic():
-        [first] = notifications.notify(recipients=[user], event="request_submit", subject="A")
+        [first] = outbox.notify(recipients=[user], event="request_submit", subject="A")
         try:
             with transaction.atomic():
-                notifications.notify(recipients=[user], event="request_submit", subject="B")
+                outbox.notify(recipients=[user], event="request_submit", subject="B")
                 raise RuntimeError("the event failed")
         except RuntimeError:
             pass
-        [last] = notifications.notify(recipients=[user], event="request_submit", subject="C")
+        [last] = outbox.notify(recipients=[user], event="request_submit", subject="C")
 
     published = [i for _, kw in _published(redis_broker) for i in kw["notification_ids"]]
     assert {first.pk, last.pk} <= set(published)
     counts: dict[str, int] = {}
     for _, kw in _published(redis_broker):
-        for state, n in notifications.deliver_many(kw["notification_ids"]).items():
+        for state, n in delivery.deliver_many(kw["notification_ids"]).items():
             counts[state] = counts.get(state, 0) + n
     assert counts == {NotificationState.SENT: 2}
     assert sorted(m.subject for m in mail.outbox) == ["A", "C"]
@@ -322,14 +322,12 @@ def test_separate_transactions_publish_separately(redis_broker):
     with broker_at(redis_broker):
         for label in ("one", "two"):
             with transaction.atomic():
-                notifications.notify(recipients=[user], event="request_submit", subject=label)
+                outbox.notify(recipients=[user], event="request_submit", subject=label)
         with transaction.atomic():
-            notifications.notify(recipients=[user], event="request_submit", subject="lost")
+            outbox.notify(recipients=[user], event="request_submit", subject="lost")
             transaction.set_rollback(True)
         with transaction.atomic():
-            [third] = notifications.notify(
-                recipients=[user], event="request_submit", subject="three"
-            )
+            [third] = outbox.notify(recipients=[user], event="request_submit", subject="three")
 
     batches = [kw["notification_ids"] for _, kw in _published(redis_broker)]
     assert len(batches) == 3

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.conf import settings
 
-from certportal.celery import app
+from config.celery import app
 from partners.tasks import task_agreement_expiry_reminders, task_agreements_expire_due
 
 pytestmark = pytest.mark.django_db

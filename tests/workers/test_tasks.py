@@ -12,7 +12,7 @@ from django.utils import timezone
 from certifications import services as cert_services
 from certifications.enums import RequestState
 from certifications.models import CertificationRequest
-from certportal import notifications
+from certportal import delivery, outbox
 from certportal.models import Notification, NotificationState
 from certportal.tasks import task_deliver_notification
 from reviews import access
@@ -100,8 +100,8 @@ def test_redis_down_submission_is_saved_fast_and_swept_once_later(
 
     # Redis is back: the periodic jobs catch up.
     pending.update(created_at=timezone.now() - timezone.timedelta(minutes=1))
-    notifications.sweep()
-    notifications.sweep()
+    delivery.sweep()
+    delivery.sweep()
     access.repo_access_reconcile()
 
     assert len(mail.outbox) == expected > 0
@@ -123,31 +123,31 @@ def test_same_notification_delivered_twice_sends_one_email(submitted, eager_cele
 
 
 def test_noncritical_email_respects_preference(submitted, partner_admin):
-    notifications.preferences_save(user=partner_admin, email_noncritical=False)
-    [note] = notifications.notify(
+    outbox.preferences_save(user=partner_admin, email_noncritical=False)
+    [note] = outbox.notify(
         recipients=[partner_admin], event="request_intake_ok", subject="x", critical=False
     )
-    [critical] = notifications.notify(
+    [critical] = outbox.notify(
         recipients=[partner_admin], event="request_reject", subject="y", critical=True
     )
     mail.outbox.clear()
 
-    assert notifications.deliver(note.pk) == NotificationState.SKIPPED
-    assert notifications.deliver(critical.pk) == NotificationState.SENT
+    assert delivery.deliver(note.pk) == NotificationState.SKIPPED
+    assert delivery.deliver(critical.pk) == NotificationState.SENT
     assert len(mail.outbox) == 1
 
 
 def test_mail_failure_is_retried_then_failed_visibly(submitted, partner_admin, settings):
     settings.EMAIL_BACKEND = "tests.workers.test_tasks.BrokenBackend"
-    [note] = notifications.notify(recipients=[partner_admin], event="request_reject", subject="y")
+    [note] = outbox.notify(recipients=[partner_admin], event="request_reject", subject="y")
 
-    for _ in range(notifications.MAX_ATTEMPTS):
-        notifications.deliver(note.pk)
+    for _ in range(delivery.MAX_ATTEMPTS):
+        delivery.deliver(note.pk)
 
     note.refresh_from_db()
     assert note.state == NotificationState.FAILED
     assert "SMTP is down" in note.last_error
-    assert note.attempts == notifications.MAX_ATTEMPTS
+    assert note.attempts == delivery.MAX_ATTEMPTS
 
 
 class BrokenBackend(BaseEmailBackend):

@@ -13,7 +13,7 @@ from django.core import mail
 from django.db import transaction
 
 from certifications import services as cert_services
-from certportal import notifications
+from certportal import delivery, outbox
 from certportal.models import Notification, NotificationState
 from certportal.tasks import task_deliver_notification
 from reviews import access
@@ -94,12 +94,10 @@ def test_same_tasks_delivered_twice_one_invitation_one_email(
 
 
 def test_worker_delivers_a_transactions_notifications_in_batches(celery_worker, partner_admin):
-    n = notifications.BATCH_SIZE + 10
+    n = delivery.BATCH_SIZE + 10
     with transaction.atomic():
         made = [
-            notifications.notify(
-                recipients=[partner_admin], event="request_submit", subject=f"B{i}"
-            )[0]
+            outbox.notify(recipients=[partner_admin], event="request_submit", subject=f"B{i}")[0]
             for i in range(n)
         ]
 
@@ -112,7 +110,7 @@ def test_worker_delivers_a_transactions_notifications_in_batches(celery_worker, 
 
 
 def test_worker_still_runs_single_id_tasks_queued_before_the_upgrade(celery_worker, partner_admin):
-    [note] = notifications.notify(recipients=[partner_admin], event="request_submit", subject="Old")
+    [note] = outbox.notify(recipients=[partner_admin], event="request_submit", subject="Old")
     wait_for(lambda: Notification.objects.get(pk=note.pk).state == NotificationState.SENT)
     # As if its task had been published by the previous release and not yet consumed.
     Notification.objects.filter(pk=note.pk).update(

@@ -1,0 +1,38 @@
+"""Root URLs: the one place that mounts every interface app (and devtools, when installed)."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from certportal import auth, health
+from portal.views import accounts, otp
+
+admin.site.site_header = "Certification back office"
+admin.site.site_title = "Certification back office"
+admin.site.index_title = "Review and program administration"
+
+urlpatterns = [
+    path("", accounts.home, name="home"),
+    path("healthz/", health.healthz, name="healthz"),
+    path("accounts/login/", auth.LoginView.as_view(), name="login"),
+    path("accounts/otp/verify/", otp.otp_verify, name="otp_verify"),
+    path("accounts/otp/setup/", otp.otp_setup, name="otp_setup"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+    # portal-urls (partner portal: /portal/ and /verify/)
+    path("", include("portal.urls")),
+    # manage-urls (partner managers: /manage/)
+    path("manage/", include("program.urls")),
+    path("portal/", include("portal.support_urls")),
+    path("manage/", include("program.desk_urls")),
+    path("notifications/", include("portal.notification_urls")),
+]
+
+# Benchmark yardsticks: devtools is installed only with DEBUG or BENCH_REFERENCE_VIEWS, and
+# the URLs are mounted only with BENCH_REFERENCE_VIEWS (never on by default).
+if settings.BENCH_REFERENCE_VIEWS and "devtools" in settings.INSTALLED_APPS:
+    urlpatterns.append(path("", include("devtools.urls")))
+
+handler404 = "portal.views.accounts.page_not_found"
+handler500 = "portal.views.accounts.server_error"
+handler403 = "portal.views.accounts.permission_denied"

@@ -1,0 +1,38 @@
+"""The partner portal (/portal/...) and the public certificate verification page."""
+
+from django.urls import path
+
+from portal.views import dashboard, public, requests, wizard
+from portal.views import partners as partner_views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("portal/", dashboard.dashboard, name="dashboard"),
+    path("portal/switch/", partner_views.switch_partner, name="switch_partner"),
+    path("portal/integrations/", dashboard.integration_list, name="integration_list"),
+    path("portal/integrations/new/", dashboard.integration_create, name="integration_create"),
+    path("portal/integrations/<int:pk>/", dashboard.integration_detail, name="integration_detail"),
+    path("portal/integrations/<int:pk>/edit/", dashboard.integration_edit, name="integration_edit"),
+    path("portal/integrations/<int:pk>/requests/new/", wizard.request_new, name="request_new"),
+    path("portal/requests/<int:pk>/", requests.request_detail, name="request_detail"),
+    path("portal/requests/<int:pk>/step/<slug:step>/", wizard.request_step, name="request_step"),
+    path("portal/requests/<int:pk>/submit/", wizard.request_submit, name="request_submit"),
+    path("portal/requests/<int:pk>/resubmit/", requests.request_resubmit, name="request_resubmit"),
+    path("portal/requests/<int:pk>/withdraw/", requests.request_withdraw, name="request_withdraw"),
+    path("portal/findings/<int:pk>/reply/", requests.finding_reply, name="finding_reply"),
+    path(
+        "portal/documents/<int:pk>/download/",
+        requests.document_download,
+        name="document_download",
+    ),
+    path("portal/agreement/", partner_views.agreement, name="agreement"),
+    path("portal/business-review/", partner_views.business_review, name="business_review"),
+    path("portal/support-plan/", partner_views.support_plan, name="support_plan"),
+    path("portal/team/", partner_views.team, name="team"),
+    path("portal/team/invite/", partner_views.team_invite, name="team_invite"),
+    path("portal/team/<int:pk>/role/", partner_views.member_role, name="member_role"),
+    path("portal/team/<int:pk>/remove/", partner_views.member_remove, name="member_remove"),
+    path("portal/invitations/<str:token>/", partner_views.invite_accept, name="invite_accept"),
+    path("verify/<str:code>/", public.verify, name="verify"),
+]

@@ -1,0 +1,165 @@
+"""The partner's dashboard and integration pages."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect
+
+from certifications import selectors, services
+from certifications.enums import (
+    WAITING_ON_PARTNER,
+)
+from certifications.forms import (
+    IntegrationForm,
+)
+from certportal.errors import ProgramError
+from partners import selectors as partner_selectors
+from partners import services as partner_services
+from partners.enums import MemberRole
+from portal.context import paginate, portal_page, portal_view, render_portal, require_role
+from portal.views.common import (
+    fix_url,
+    scoped_integrations,
+    state_label,
+)
+from reviews.access import repo_access_grants_for
+from reviews.enums import FindingStatus
+from reviews.github import is_configured as github_is_configured
+from reviews.models import Finding
+
+DEV, ADMIN = MemberRole.DEVELOPER, MemberRole.ADMIN
+
+
+# --- Dashboard ---------------------------------------------------------------------------
+
+
+@portal_page("portal-dashboard")
+def dashboard(request):
+    partner = request.portal.partner
+    in_force = partner_selectors.agreement_in_force(partner=partner)
+    agreement = in_force or partner_selectors.agreement_current(partner=partner)
+    quota = money = None
+    if agreement is not None:
+        quota = list(partner_selectors.quota_summary(agreement=agreement).values())
+        money = partner_selectors.money_summary(agreement=agreement)
+    unmet = [
+        {"message": u.message, "url": fix_url(u.fix_url_name)}
+        for u in partner_services.eligibility_check(
+            partner=partner,
+            quota_kind=None,
+            agreement_in_force=in_force,
+            money=money if in_force is not None else None,
+        )
+    ]
+    integrations = paginate(
+        request,
+        selectors.integrations_with_latest_request(
+            user=request.user, partner_id=partner.pk
+        ).order_by("name"),
+        10,
+    )
+    for item in integrations:
+        item.latest_state_label = state_label(item.latest_state)
+    scoped = selectors.requests_for(user=request.user, partner_id=partner.pk)
+    waiting = list(scoped.filter(state__in=WAITING_ON_PARTNER).order_by("-updated_at")[:10])
+    for item in waiting:
+        item.state_label = state_label(item.state)
+    open_findings = list(
+        Finding.objects.filter(request__in=scoped.values("pk"), status=FindingStatus.OPEN)
+        .select_related("request__integration", "guideline")
+        .order_by("created_at")[:10]
+    )
+    return render_portal(
+        request,
+        "portal/dashboard.html",
+        {
+            "agreement": agreement,
+            "quota": quota,
+            "money": money,
+            "unmet": unmet,
+            "integrations": integrations,
+            "waiting": waiting,
+            "open_findings": open_findings,
+        },
+    )
+
+
+# --- Integrations ----------------------------------------------------------------------------
+
+
+@portal_view
+def integration_list(request):
+    page = paginate(
+        request,
+        selectors.integrations_with_latest_request(
+            user=request.user, partner_id=request.portal.partner.pk
+        ).order_by("name"),
+    )
+    for item in page:
+        item.latest_state_label = state_label(item.latest_state)
+    return render_portal(request, "portal/integration_list.html", {"page": page})
+
+
+def _integration_form_page(request, integration=None):
+    partner_id = integration.partner_id if integration else request.portal.partner.pk
+    require_role(request, DEV, partner_id)
+    form = IntegrationForm(request.POST or None, instance=None, initial=_initial(integration))
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.integration_save(
+                partner_id=partner_id,
+                actor=request.user,
+                integration=integration,
+                **form.cleaned_data,
+            )
+        except ProgramError as exc:
+            messages.error(request, exc.message)
+            status = exc.status_code
+        else:
+            messages.success(request, f"{saved.name} saved.")
+            return redirect("portal:integration_detail", saved.pk)
+    return render_portal(
+        request,
+        "portal/integration_form.html",
+        {"form": form, "integration": integration},
+        status=status,
+    )
+
+
+def _initial(integration):
+    if integration is None:
+        return {}
+    return {f: getattr(integration, f) for f in IntegrationForm.Meta.fields}
+
+
+@portal_view
+def integration_create(request):
+    return _integration_form_page(request)
+
+
+@portal_view
+def integration_edit(request, pk):
+    integration = get_object_or_404(scoped_integrations(request), pk=pk)
+    return _integration_form_page(request, integration)
+
+
+@portal_view
+def integration_detail(request, pk):
+    integration = get_object_or_404(scoped_integrations(request).select_related("partner"), pk=pk)
+    page = paginate(request, integration.requests.order_by("-created_at", "-pk"))
+    for item in page:
+        item.state_label = state_label(item.state)
+    return render_portal(
+        request,
+        "portal/integration_detail.html",
+        {
+            "integration": integration,
+            "page": page,
+            "certificates": list(selectors.certificates_of(integration)[:20]),
+            "can_edit": request.portal.allows(DEV, integration.partner_id),
+            "grants": list(repo_access_grants_for(integration=integration)),
+            "github_configured": github_is_configured(),
+            "latest_certified": selectors.latest_certified(integration),
+        },
+    )

@@ -1,0 +1,84 @@
+"""In-app notifications for every signed-in user: the list (newest first, unread count),
+mark read, and the e-mail preference for non-critical notifications.
+
+Every query is scoped to ``request.user``: another person's notification is a 404."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from certportal import outbox
+from certportal.models import Notification, UserProfile
+
+PAGE_SIZE = 25
+
+
+class PreferencesForm(forms.Form):
+    email_noncritical = forms.BooleanField(
+        label="Also e-mail me non-critical notifications",
+        required=False,
+        help_text="Critical notifications (decisions, requested changes, failures) are always "
+        "e-mailed. Everything stays listed here either way.",
+    )
+
+
+def notification_list(request: HttpRequest) -> HttpResponse:
+    qs = Notification.objects.filter(recipient=request.user).only(
+        "pk", "event", "subject", "link", "created_at", "read_at", "critical"
+    )
+    only_unread = request.GET.get("show") == "unread"
+    if only_unread:
+        qs = qs.filter(read_at__isnull=True)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "notifications/list.html",
+        {
+            "page": page,
+            "only_unread": only_unread,
+            "unread": outbox.unread_count(request.user),
+        },
+    )
+
+
+@require_POST
+def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark one notification read and follow its link (or go back to the list)."""
+    row = Notification.objects.filter(recipient=request.user, pk=pk).only("pk", "link").first()
+    if row is None:
+        raise Http404("No such notification.")
+    outbox.mark_read(user=request.user, notification_id=row.pk)
+    if request.POST.get("open") and url_has_allowed_host_and_scheme(
+        row.link, allowed_hosts={request.get_host()}
+    ):
+        return redirect(row.link)
+    return redirect("notifications:list")
+
+
+@require_POST
+def notification_read_all(request: HttpRequest) -> HttpResponse:
+    count = outbox.mark_read(user=request.user)
+    messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} as read.")
+    return redirect("notifications:list")
+
+
+def notification_preferences(request: HttpRequest) -> HttpResponse:
+    profile = UserProfile.objects.filter(user=request.user).first()
+    current = profile.email_noncritical if profile is not None else True
+    if request.method == "POST":
+        form = PreferencesForm(request.POST)
+        if form.is_valid():
+            outbox.preferences_save(
+                user=request.user, email_noncritical=form.cleaned_data["email_noncritical"]
+            )
+            messages.success(request, "Your notification preferences were saved.")
+            return redirect("notifications:preferences")
+    else:
+        form = PreferencesForm(initial={"email_noncritical": current})
+    return render(request, "notifications/preferences.html", {"form": form})

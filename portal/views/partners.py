@@ -1,0 +1,307 @@
+"""Partner-portal pages of the partners app: organisation switcher, the program forms
+(agreement, business review, support plan) and the team with e-mailed invitations.
+
+Reads are open to every member; writes need the partner-admin role (403 otherwise) and go
+through partners.services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_not_required
+from django.core import signing
+from django.core.mail import send_mail
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from certportal.errors import ProgramError
+from partners import selectors, services
+from partners.enums import BusinessReviewState, MemberRole
+from partners.forms import (
+    AcceptInviteForm,
+    AgreementRequestForm,
+    BusinessReviewForm,
+    InviteForm,
+    RoleForm,
+    SupportPlanForm,
+    SwitchPartnerForm,
+)
+from partners.models import BusinessReview, Membership, Partner, SupportPlan
+from portal import context as portal_context
+from portal.context import paginate, portal_view, render_portal, require_role
+
+ADMIN = MemberRole.ADMIN
+INVITE_SALT = "certportal.portal.invite"
+INVITE_MAX_AGE = 7 * 24 * 3600
+
+
+@require_POST
+@portal_view
+def switch_partner(request):
+    form = SwitchPartnerForm(request.POST)
+    if not form.is_valid() or not portal_context.switch(request, form.cleaned_data["partner"]):
+        raise Http404("Not a member of that organisation")
+    return redirect("portal:dashboard")
+
+
+# --- Agreement ------------------------------------------------------------------------------
+
+
+@portal_view
+def agreement(request):
+    partner = request.portal.partner
+    current = selectors.agreement_current(partner=partner)
+    form = None
+    status = 200
+    if request.method == "POST":
+        require_role(request, ADMIN)
+    if request.portal.is_admin:
+        initial = {}
+        if current is not None:
+            initial = {f: getattr(current, f) for f in AgreementRequestForm.Meta.fields}
+            initial["purchase_order"] = initial["notes"] = ""
+        form = AgreementRequestForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.agreement_request(partner=partner, actor=request.user, **form.cleaned_data)
+            except ProgramError as exc:
+                messages.error(request, exc.message)
+                status = exc.status_code
+            else:
+                messages.success(request, "Agreement requested. The partner team will follow up.")
+                return redirect("portal:agreement")
+    history = paginate(request, partner.agreements.order_by("-term_start"), 10)
+    return render_portal(
+        request,
+        "portal/agreement.html",
+        {
+            "current": current,
+            "money": selectors.money_summary(agreement=current) if current else None,
+            "history": history,
+            "form": form,
+        },
+        status=status,
+    )
+
+
+# --- Business review ---------------------------------------------------------------------
+
+
+@portal_view
+def business_review(request):
+    partner = request.portal.partner
+    review = BusinessReview.objects.filter(partner=partner).first()
+    editable = review is None or review.state in (
+        BusinessReviewState.DRAFT,
+        BusinessReviewState.RETURNED,
+    )
+    if request.method == "POST":
+        require_role(request, ADMIN)
+    form = None
+    status = 200
+    if request.portal.is_admin and editable:
+        initial = {f: getattr(review, f) for f in BusinessReviewForm.Meta.fields} if review else {}
+        form = BusinessReviewForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                with transaction.atomic():
+                    saved = services.business_review_save(
+                        partner=partner, actor=request.user, **form.cleaned_data
+                    )
+                    if request.POST.get("action") == "submit":
+                        services.business_review_submit(review=saved, actor=request.user)
+            except ProgramError as exc:
+                messages.error(request, exc.message)
+                status = exc.status_code
+            else:
+                submitted = request.POST.get("action") == "submit"
+                messages.success(
+                    request,
+                    "Submitted for approval." if submitted else "Business review saved.",
+                )
+                return redirect("portal:business_review")
+    elif request.method == "POST":
+        messages.error(request, "The business review can no longer be edited.")
+        status = 409
+    return render_portal(
+        request,
+        "portal/business_review.html",
+        {"review": review, "form": form, "editable": editable},
+        status=status,
+    )
+
+
+# --- Support plan ------------------------------------------------------------------------------
+
+
+@portal_view
+def support_plan(request):
+    partner = request.portal.partner
+    plan = SupportPlan.objects.filter(partner=partner).first()
+    if request.method == "POST":
+        require_role(request, ADMIN)
+    form = None
+    status = 200
+    if request.portal.is_admin:
+        initial = {f: getattr(plan, f) for f in SupportPlanForm.Meta.fields} if plan else {}
+        form = SupportPlanForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.support_plan_save(partner=partner, actor=request.user, **form.cleaned_data)
+            except ProgramError as exc:
+                messages.error(request, exc.message)
+                status = exc.status_code
+            else:
+                messages.success(request, "Support plan saved.")
+                return redirect("portal:support_plan")
+    return render_portal(
+        request, "portal/support_plan.html", {"plan": plan, "form": form}, status=status
+    )
+
+
+# --- Team -----------------------------------------------------------------------------------------
+
+
+def _team_page(request, *, invite_form=None, status=200):
+    partner = request.portal.partner
+    page = paginate(
+        request,
+        Membership.objects.filter(partner=partner)
+        .select_related("user")
+        .order_by("user__username"),
+    )
+    for membership in page:
+        membership.role_form = RoleForm(
+            initial={"role": membership.role}, auto_id=f"m{membership.pk}_%s"
+        )
+    return render_portal(
+        request,
+        "portal/team.html",
+        {"page": page, "invite_form": invite_form or InviteForm()},
+        status=status,
+    )
+
+
+@portal_view
+def team(request):
+    return _team_page(request)
+
+
+def invite_token(*, partner_id: int, email: str, role: str) -> str:
+    signer = signing.TimestampSigner(salt=INVITE_SALT)
+    return signer.sign_object({"p": partner_id, "e": email, "r": role})
+
+
+def _read_invite(token: str) -> dict | None:
+    try:
+        data = signing.TimestampSigner(salt=INVITE_SALT).unsign_object(
+            token, max_age=INVITE_MAX_AGE
+        )
+    except signing.BadSignature:  # also SignatureExpired
+        return None
+    if not isinstance(data, dict) or data.get("r") not in MemberRole.values:
+        return None
+    return data
+
+
+@require_POST
+@portal_view
+def team_invite(request):
+    require_role(request, ADMIN)
+    form = InviteForm(request.POST)
+    if not form.is_valid():
+        return _team_page(request, invite_form=form)
+    partner = request.portal.partner
+    email, role = form.cleaned_data["email"], form.cleaned_data["role"]
+    token = invite_token(partner_id=partner.pk, email=email, role=role)
+    link = request.build_absolute_uri(reverse("portal:invite_accept", args=[token]))
+    send_mail(
+        subject=f"Invitation to {partner.name} on the certification portal",
+        message=(
+            f"{request.user.get_full_name() or request.user.get_username()} invited you to "
+            f"join {partner.name} as {MemberRole(role).label.lower()}.\n\n"
+            f"Accept within 7 days: {link}\n"
+        ),
+        from_email=None,
+        recipient_list=[email],
+    )
+    messages.success(request, f"Invitation sent to {email}.")
+    return redirect("portal:team")
+
+
+def _member_of_current(request, pk):
+    require_role(request, ADMIN)
+    return get_object_or_404(Membership.objects.filter(partner=request.portal.partner), pk=pk)
+
+
+@require_POST
+@portal_view
+def member_role(request, pk):
+    membership = _member_of_current(request, pk)
+    form = RoleForm(request.POST)
+    if form.is_valid():
+        try:
+            services.membership_change_role(
+                membership=membership, role=form.cleaned_data["role"], actor=request.user
+            )
+        except ProgramError as exc:
+            messages.error(request, exc.message)
+            return _team_page(request, status=exc.status_code)
+        messages.success(request, f"{membership.user.get_username()}'s role changed.")
+    return redirect("portal:team")
+
+
+@require_POST
+@portal_view
+def member_remove(request, pk):
+    membership = _member_of_current(request, pk)
+    try:
+        services.membership_remove(membership=membership, actor=request.user)
+    except ProgramError as exc:
+        messages.error(request, exc.message)
+        return _team_page(request, status=exc.status_code)
+    messages.success(request, f"{membership.user.get_username()} was removed.")
+    return redirect("portal:team")
+
+
+@login_not_required
+def invite_accept(request, token):
+    data = _read_invite(token)
+    partner = Partner.objects.filter(pk=data["p"]).first() if data else None
+    if partner is None:
+        return render(request, "portal/invite_invalid.html", status=400)
+    role = MemberRole(data["r"])
+    context = {"partner": partner, "role": role, "email": data["e"]}
+    if Membership.objects.filter(partner=partner, user__email__iexact=data["e"]).exists() and not (
+        request.user.is_authenticated
+        and Membership.objects.filter(partner=partner, user=request.user).exists()
+    ):
+        # One invitation, one person: a used link cannot create more accounts.
+        return render(request, "portal/invite_invalid.html", context, status=400)
+    if request.user.is_authenticated:
+        if request.method == "POST":
+            if not Membership.objects.filter(partner=partner, user=request.user).exists():
+                services.membership_add(
+                    partner=partner, user=request.user, role=role, actor=request.user
+                )
+            portal_context.switch(request, partner.pk)
+            messages.success(request, f"You joined {partner.name}.")
+            return redirect("portal:dashboard")
+        return render(request, "portal/invite_accept.html", context)
+    form = AcceptInviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            user = form.save(commit=False)
+            user.email = data["e"]
+            user.save()
+            services.membership_add(partner=partner, user=user, role=role, actor=user)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        portal_context.switch(request, partner.pk)
+        messages.success(request, f"Welcome! You joined {partner.name}.")
+        return redirect("portal:dashboard")
+    context["form"] = form
+    context["login_url"] = f"{reverse('login')}?next={request.path}"
+    return render(request, "portal/invite_accept.html", context)

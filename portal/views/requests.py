@@ -1,0 +1,176 @@
+"""A certification request's page and its actions: resubmit, withdraw, reply to a finding, download a document."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from certifications import selectors, services
+from certifications.enums import (
+    NEXT_STEP,
+    RequestState,
+)
+from certifications.forms import (
+    FindingReplyForm,
+    ResubmitForm,
+)
+from certifications.models import Certificate, Listing
+from certportal.downloads import private_file_response
+from certportal.errors import ProgramError
+from partners.enums import MemberRole
+from portal.context import portal_page, portal_view, render_portal, require_role
+from portal.views.common import (
+    load_request,
+    scoped_requests,
+    sla_info,
+    state_label,
+)
+from reviews.models import Finding, FindingReply
+from reviews.services import finding_reply as finding_reply_service
+
+DEV, ADMIN = MemberRole.DEVELOPER, MemberRole.ADMIN
+
+
+# --- Request detail and its actions -------------------------------------------------------
+
+
+def _detail_context(request, req, *, resubmit_form=None, reply_form=None, reply_for=None):
+    partner_id = req.integration.partner_id
+    findings = list(
+        Finding.objects.filter(request=req)
+        .select_related("guideline")
+        .prefetch_related(
+            Prefetch("replies", queryset=FindingReply.objects.select_related("author"))
+        )
+        .order_by("stage", "created_at", "pk")
+    )
+    can_reply = request.portal.allows(DEV, partner_id) and not req.is_final
+    for finding in findings:
+        bound = reply_form if reply_for == finding.pk else None
+        finding.reply_form = bound or FindingReplyForm(auto_id=f"f{finding.pk}_%s")
+    groups = [
+        {"stage": stage_findings[0].get_stage_display(), "findings": stage_findings}
+        for stage_findings in (list(items) for _, items in groupby(findings, key=lambda f: f.stage))
+    ]
+    available = {t.name for t in req.get_available_user_state_transitions(request.user)}
+    certificate = Certificate.objects.filter(request=req).select_related("superseded_by").first()
+    listing = (
+        Listing.objects.filter(integration_id=req.integration_id)
+        .select_related("certificate")
+        .first()
+    )
+    timeline = list(selectors.timeline(req))
+    for entry in timeline:
+        entry.to_label = state_label(entry.to_state)
+    return {
+        "req": req,
+        "next_step": NEXT_STEP.get(req.state, ""),
+        "sla": sla_info(req),
+        "timeline": timeline,
+        "finding_groups": groups,
+        "can_reply": can_reply,
+        "can_edit": request.portal.allows(DEV, partner_id),
+        "documents": list(req.documents.order_by("doc_type", "-version")),
+        "environments": list(req.environments.all()),
+        "can_resubmit": "resubmit" in available,
+        "can_withdraw": "withdraw" in available,
+        "resubmit_form": resubmit_form or ResubmitForm(),
+        "certificate": certificate,
+        "listing": listing,
+        "editable_draft": req.state == RequestState.DRAFT,
+    }
+
+
+def _render_detail(request, req, status=200, **kwargs):
+    return render_portal(
+        request, "portal/request_detail.html", _detail_context(request, req, **kwargs), status
+    )
+
+
+@portal_page("portal-request")
+def request_detail(request, pk):
+    return _render_detail(request, load_request(request, pk))
+
+
+@require_POST
+@portal_view
+def request_resubmit(request, pk):
+    req = load_request(request, pk)
+    require_role(request, ADMIN, req.integration.partner_id)
+    form = ResubmitForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, req, resubmit_form=form)
+    try:
+        services.request_transition(
+            request=req, name="resubmit", actor=request.user, **form.cleaned_data
+        )
+    except ProgramError as exc:
+        messages.error(request, exc.message)
+        return _render_detail(request, req, status=exc.status_code, resubmit_form=form)
+    messages.success(request, "Resubmitted: the request is back in user testing.")
+    return redirect("portal:request_detail", req.pk)
+
+
+@require_POST
+@portal_view
+def request_withdraw(request, pk):
+    req = load_request(request, pk)
+    require_role(request, ADMIN, req.integration.partner_id)
+    try:
+        services.request_transition(
+            request=req,
+            name="withdraw",
+            actor=request.user,
+            comment=request.POST.get("comment", "")[:2000],
+        )
+    except ProgramError as exc:
+        messages.error(request, exc.message)
+        return _render_detail(request, req, status=exc.status_code)
+    messages.success(request, "The request was withdrawn.")
+    return redirect("portal:request_detail", req.pk)
+
+
+@require_POST
+@portal_view
+def finding_reply(request, pk):
+    finding = get_object_or_404(
+        Finding.objects.filter(request__in=scoped_requests(request).values("pk")).select_related(
+            "request__integration"
+        ),
+        pk=pk,
+    )
+    req = load_request(request, finding.request_id)
+    require_role(request, DEV, req.integration.partner_id)
+    form = FindingReplyForm(request.POST, auto_id=f"f{finding.pk}_%s")
+    status = 200
+    if form.is_valid():
+        try:
+            finding_reply_service(finding=finding, actor=request.user, **form.cleaned_data)
+        except ProgramError as exc:
+            messages.error(request, exc.message)
+            status = exc.status_code
+        else:
+            messages.success(request, "Reply sent to the reviewer.")
+            return redirect(reverse("portal:request_detail", args=[req.pk]) + f"#f{finding.pk}")
+    return _render_detail(request, req, status=status, reply_form=form, reply_for=finding.pk)
+
+
+# --- Documents -----------------------------------------------------------------------------
+
+
+@portal_view
+def document_download(request, pk):
+    document = get_object_or_404(
+        selectors.documents_for(user=request.user).filter(
+            request__integration__partner_id__in=request.portal.partner_ids
+        ),
+        pk=pk,
+    )
+    return private_file_response(
+        document.file, filename=document.original_name, content_type=document.content_type
+    )

@@ -1,0 +1,18 @@
+"""Partner managers' pages (/manage/)."""
+
+from django.urls import path
+
+from program.views import partners as views
+from program.views import reports
+
+app_name = "manage"
+
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("partners/<int:pk>/", views.partner_detail, name="partner"),
+    path("metrics/", reports.metrics_view, name="metrics"),
+    path("credential-reveals/", reports.credential_reveals, name="credential_reveals"),
+    path("exports/partners.csv", reports.export_partners, name="export_partners"),
+    path("exports/agreements.csv", reports.export_agreements, name="export_agreements"),
+    path("exports/certifications.csv", reports.export_certifications, name="export_certifications"),
+]

@@ -1,0 +1,308 @@
+"""The partner managers' pages (/manage/): the partners overview, one partner's agreement
+work, program metrics and CSV exports. Only staff in the "Partner manager" group get in;
+every change goes through partners.services."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import F
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from certifications import overview as program_overview
+from certportal import roles, security
+from certportal.errors import ProgramError
+from certportal.models import AuditEvent
+from certportal.pagecache import cached_view
+from partners import selectors, services
+from partners.enums import OPEN_AGREEMENT_STATES, AgreementState, BusinessReviewState
+from program import forms as forms
+
+PER_PAGE = 50
+
+
+manager_required = security.role_required(roles.is_partner_manager, reason="not a partner manager")
+
+
+# --- Overview ----------------------------------------------------------------------------------
+
+SORT_FIELDS = {
+    "name": "name",
+    "renewal": "agreement_term_end",
+    "outstanding": "outstanding_amount",
+    "open": "open_requests",
+    "certs": "certs_this_term",
+    "standing": "standing",
+}
+
+
+@require_GET
+@cached_view(
+    "manage-overview", "staff"
+)  # a stored copy exists only for someone who passed the check
+@manager_required
+def overview(request):
+    today = timezone.localdate()
+    form = forms.OverviewFilterForm(request.GET or None)
+    qs = program_overview.partners_overview(
+        partners=selectors.partners_for(user=request.user), today=today
+    ).annotate(outstanding_amount=F("agreement_fee") - F("paid"))
+    sort, desc = "name", False
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["standing"]:
+            qs = qs.filter(standing=data["standing"])
+        if data["agreement"] == "none":
+            qs = qs.filter(agreement_id__isnull=True)
+        elif data["agreement"]:
+            qs = qs.filter(agreement_state=data["agreement"])
+        if data["renewal_due"]:
+            qs = qs.filter(
+                agreement_state=AgreementState.ACTIVE,
+                agreement_term_end__gte=today,
+                agreement_term_end__lte=today
+                + dt.timedelta(days=program_overview.RENEWAL_WINDOW_DAYS),
+            )
+        sort = data["sort"] or "name"
+        desc = data["desc"]
+    field = F(SORT_FIELDS[sort])
+    qs = qs.order_by(
+        field.desc(nulls_last=True) if desc else field.asc(nulls_last=True), "name", "pk"
+    )
+    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    rows = [program_overview.PartnerRow(p, today) for p in page.object_list]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "manage/overview.html",
+        {
+            "form": form,
+            "page": page,
+            "rows": rows,
+            "query": query.urlencode(),
+            "nav_section": "manage",
+        },
+    )
+
+
+# --- One partner -----------------------------------------------------------------------------
+
+
+def _agreement_send(form, partner, actor):
+    d = form.cleaned_data
+    services.agreement_send(
+        agreement=d["agreement"],
+        actor=actor,
+        payment_instructions=d["payment_instructions"],
+        document_url=d["document_url"],
+    )
+
+
+def _payment(form, partner, actor):
+    d = form.cleaned_data
+    services.payment_record(
+        agreement=d["agreement"],
+        actor=actor,
+        amount=d["amount"],
+        paid_on=d["paid_on"],
+        reference=d["reference"],
+    )
+
+
+def _quota(form, partner, actor):
+    d = form.cleaned_data
+    services.quota_grant(
+        agreement=d["agreement"], actor=actor, kind=d["kind"], units=d["units"], reason=d["reason"]
+    )
+
+
+def _marketing(form, partner, actor):
+    d = form.cleaned_data
+    services.marketing_activity_record(
+        agreement=d["agreement"],
+        actor=actor,
+        title=d["title"],
+        amount=d["amount"],
+        happened_on=d["happened_on"],
+        description=d["description"],
+    )
+
+
+def _review(form, partner, actor):
+    review = getattr(partner, "business_review", None)
+    if review is None:
+        raise services.PartnerError("This partner has no business review yet.", code="wrong_state")
+    d = form.cleaned_data
+    services.business_review_decide(
+        review=review, actor=actor, approve=d["decision"] == "approve", comment=d["comment"]
+    )
+
+
+def _standing(form, partner, actor):
+    d = form.cleaned_data
+    services.partner_set_standing(
+        partner=partner, standing=d["standing"], note=d["note"], actor=actor
+    )
+
+
+# action → (form class, handler, success message); agreement forms take the partner.
+ACTIONS = {
+    "send": (forms.AgreementSendForm, _agreement_send, "Agreement sent with payment details."),
+    "mark_signed": (
+        forms.AgreementActionForm,
+        lambda f, p, a: services.agreement_mark_signed(
+            agreement=f.cleaned_data["agreement"], actor=a
+        ),
+        "Agreement marked signed.",
+    ),
+    "payment": (forms.PaymentForm, _payment, "Payment recorded."),
+    "activate": (
+        forms.AgreementActionForm,
+        lambda f, p, a: services.agreement_activate(agreement=f.cleaned_data["agreement"], actor=a),
+        "Agreement activated.",
+    ),
+    "renew": (
+        forms.AgreementActionForm,
+        lambda f, p, a: services.agreement_renew(agreement=f.cleaned_data["agreement"], actor=a),
+        "Renewal created; send it to the partner.",
+    ),
+    "cancel": (
+        forms.AgreementCancelForm,
+        lambda f, p, a: services.agreement_cancel(
+            agreement=f.cleaned_data["agreement"], actor=a, reason=f.cleaned_data["reason"]
+        ),
+        "Agreement cancelled.",
+    ),
+    "quota": (forms.QuotaGrantForm, _quota, "Extra quota granted."),
+    "marketing": (forms.MarketingActivityForm, _marketing, "Marketing activity recorded."),
+    "review": (forms.BusinessReviewDecisionForm, _review, "Business review decided."),
+    "standing": (forms.StandingForm, _standing, "Standing changed."),
+}
+AGREEMENT_ACTIONS_BY_STATE = {
+    AgreementState.REQUESTED: ("send", "cancel"),
+    AgreementState.SENT: ("mark_signed", "payment", "cancel"),
+    AgreementState.SIGNED: ("payment", "activate", "cancel"),
+    AgreementState.ACTIVE: ("payment", "quota", "marketing", "renew", "cancel"),
+}
+ACTION_TITLES = {
+    "send": "Send the agreement",
+    "mark_signed": "Mark signed",
+    "payment": "Record a payment",
+    "activate": "Activate",
+    "renew": "Create the renewal",
+    "cancel": "Cancel the agreement",
+    "quota": "Grant extra quota",
+    "marketing": "Record a marketing activity",
+}
+
+
+def _is_agreement_form(form_class) -> bool:
+    return issubclass(form_class, forms.AgreementActionForm)
+
+
+def _new_form(action, partner, *, data=None, agreement=None):
+    form_class = ACTIONS[action][0]
+    kwargs = {"data": data}
+    if _is_agreement_form(form_class):
+        kwargs["partner"] = partner
+        if agreement is not None:
+            kwargs["initial"] = {"agreement": agreement.pk}
+            kwargs["auto_id"] = f"id_{action}_{agreement.pk}_%s"
+    else:
+        kwargs["auto_id"] = f"id_{action}_%s"
+    return form_class(**kwargs)
+
+
+@require_http_methods(["GET", "POST"])
+@manager_required
+def partner_detail(request, pk):
+    partner = get_object_or_404(selectors.partners_for(user=request.user), pk=pk)
+    bound = None
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        if action not in ACTIONS:
+            messages.error(request, "Choose an action.")
+            return redirect("manage:partner", pk=partner.pk)
+        form = _new_form(action, partner, data=request.POST)
+        if form.is_valid():
+            try:
+                ACTIONS[action][1](form, partner, request.user)
+            except ProgramError as exc:
+                messages.error(request, exc.message)
+                status = exc.status_code
+            else:
+                messages.success(request, ACTIONS[action][2])
+                return redirect("manage:partner", pk=partner.pk)
+        else:
+            messages.error(request, "Please correct the form.")
+            status = 400
+        if _is_agreement_form(ACTIONS[action][0]):
+            agreement_id = form.data.get("agreement")
+            form.auto_id = f"id_{action}_{agreement_id}_%s"
+        bound = (action, str(form.data.get("agreement", "")), form)
+    return render(request, "manage/partner.html", _partner_context(partner, bound), status=status)
+
+
+def _partner_context(partner, bound) -> dict:
+    agreements = list(
+        selectors.agreements_with_totals().filter(partner=partner).order_by("-term_start", "-pk")
+    )
+    today = timezone.localdate()
+    current = selectors.agreement_current(partner=partner)
+    blocks = []
+    for agreement in agreements:
+        agreement.paid = selectors.money(agreement.paid)
+        agreement.credit_used = selectors.money(agreement.credit_used)
+        actions = []
+        if agreement.state in OPEN_AGREEMENT_STATES:
+            for action in AGREEMENT_ACTIONS_BY_STATE[agreement.state]:
+                if bound and bound[0] == action and bound[1] == str(agreement.pk):
+                    form = bound[2]
+                else:
+                    form = _new_form(action, partner, agreement=agreement)
+                actions.append({"name": action, "title": ACTION_TITLES[action], "form": form})
+        blocks.append(
+            {
+                "agreement": agreement,
+                "is_current": current is not None and current.pk == agreement.pk,
+                "outstanding": max(agreement.fee - agreement.paid, selectors.money(0)),
+                "major_total": agreement.major_quota + agreement.major_extra,
+                "minor_total": agreement.minor_quota + agreement.minor_extra,
+                "major_left": max(
+                    agreement.major_quota + agreement.major_extra - agreement.major_used, 0
+                ),
+                "minor_left": max(
+                    agreement.minor_quota + agreement.minor_extra - agreement.minor_used, 0
+                ),
+                "credit_left": max(
+                    agreement.marketing_credit - agreement.credit_used, selectors.money(0)
+                ),
+                "renewal_due": agreement.state == AgreementState.ACTIVE
+                and today <= agreement.term_end <= today + dt.timedelta(days=60),
+                "actions": actions,
+            }
+        )
+
+    def simple(action):
+        if bound and bound[0] == action:
+            return bound[2]
+        return _new_form(action, partner)
+
+    review = getattr(partner, "business_review", None)
+    return {
+        "partner": partner,
+        "blocks": blocks,
+        "review": review,
+        "review_decidable": review is not None and review.state == BusinessReviewState.SUBMITTED,
+        "review_form": simple("review"),
+        "standing_form": simple("standing"),
+        "support_plan": getattr(partner, "support_plan", None),
+        "events": AuditEvent.objects.filter(partner_id=partner.pk).select_related("actor")[:20],
+        "nav_section": "manage",
+    }
