@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from certifications import permissions as perms
@@ -40,6 +39,7 @@ from certifications.uploads import check_upload
 from certportal import roles
 from certportal.errors import ProgramError
 from certportal.fsm import fire
+from certportal.links import link
 from certportal.outbox import notify
 from partners import permissions as partner_perms
 from partners import selectors as partner_selectors
@@ -54,15 +54,8 @@ class CertificationError(ProgramError):
     """A certification rule refused the action."""
 
 
-def _link(name: str, *args: Any) -> str:
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
-
-
 def _request_link(request: CertificationRequest) -> str:
-    return _link("portal:request_detail", request.pk)
+    return link("portal:request_detail", request.pk)
 
 
 # --- Integrations --------------------------------------------------------------------------
@@ -478,7 +471,7 @@ def request_submit(*, request: CertificationRequest, actor: Any) -> Certificatio
             event="request_new_in_queue",
             subject=f"New in the review queue: {locked.integration} {locked.version}",
             context={"request": locked},
-            link=_link("admin:certifications_certificationrequest_change", locked.pk),
+            link=link("admin:certifications_certificationrequest_change", locked.pk),
             critical=False,
         )
     return locked
@@ -526,7 +519,7 @@ def request_assign(
                 event="request_assigned",
                 subject=f"You were assigned {locked.integration} {locked.version}",
                 context={"request": locked},
-                link=_link("admin:certifications_certificationrequest_change", locked.pk),
+                link=link("admin:certifications_certificationrequest_change", locked.pk),
             )
         if previous != locked.assigned_reviewer_id:
             rid = locked.pk

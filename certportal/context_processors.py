@@ -1,14 +1,7 @@
 from django.conf import settings
-from django.urls import NoReverseMatch, reverse
 
 from certportal import roles
-
-
-def _url(name: str) -> str | None:
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return None
+from certportal.links import link
 
 
 def _is_member(user) -> bool:
@@ -28,8 +21,8 @@ def portal(request):
         "nav_is_manager": roles.is_partner_manager(user) if authenticated else False,
         # Callable: the template calls it only where the link is shown, so pages without
         # the portal nav (the admin) skip the membership query.
-        "nav_portal_url": (lambda: _url("portal:dashboard") if _is_member(user) else None)
+        "nav_portal_url": (lambda: link("portal:dashboard") if _is_member(user) else None)
         if authenticated
         else None,
-        "nav_manage_url": _url("manage:overview") if authenticated else None,
+        "nav_manage_url": link("manage:overview") if authenticated else None,
     }

@@ -12,7 +12,6 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Subquery, Sum
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -20,6 +19,7 @@ from certportal import roles
 from certportal.audit import audit
 from certportal.errors import ProgramError
 from certportal.fsm import fire
+from certportal.links import link
 from certportal.outbox import notify
 from partners import permissions, selectors
 from partners.enums import (
@@ -203,13 +203,12 @@ def business_review_submit(*, review: BusinessReview, actor: Any) -> BusinessRev
             from_state=previous,
             to_state=locked.state,
         )
-        link = reverse("manage:partner", args=[locked.partner_id]) if _has_manage() else ""
         notify(
             recipients=partner_managers(),
             event="business_review_submitted",
             subject=f"{locked.partner}: business review submitted for approval",
             context={"partner": locked.partner},
-            link=link,
+            link=link("manage:partner", locked.partner_id),
         )
     return locked
 
@@ -248,7 +247,7 @@ def business_review_decide(
                 else "Your business review was returned with comments"
             ),
             context={"partner": locked.partner, "message": comment},
-            link=_portal_link("portal:business_review"),
+            link=link("portal:business_review"),
         )
     return locked
 
@@ -271,25 +270,6 @@ def support_plan_save(*, partner: Partner, actor: Any, **fields: Any) -> Support
 
 
 # --- Agreements ----------------------------------------------------------------------------
-
-
-def _has_manage() -> bool:
-    from django.urls import NoReverseMatch
-
-    try:
-        reverse("manage:overview")
-    except NoReverseMatch:
-        return False
-    return True
-
-
-def _portal_link(name: str, *args: Any) -> str:
-    from django.urls import NoReverseMatch
-
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
 
 
 def _next_term(partner: Partner) -> tuple[dt.date, dt.date]:
@@ -333,7 +313,7 @@ def agreement_request(*, partner: Partner, actor: Any, **form: Any) -> Agreement
             event="agreement_requested",
             subject=f"{partner}: agreement requested for {start:%d %b %Y}",
             context={"partner": partner, "agreement": agreement},
-            link=reverse("manage:partner", args=[partner.pk]) if _has_manage() else "",
+            link=link("manage:partner", partner.pk),
         )
     return agreement
 
@@ -381,7 +361,7 @@ def agreement_send(
             event="agreement_sent",
             subject=f"Your certification agreement for {locked.term_start:%Y}–{locked.term_end:%Y} is ready to sign",
             context={"agreement": locked, "message": payment_instructions},
-            link=_portal_link("portal:agreement"),
+            link=link("portal:agreement"),
         )
     return locked
 
@@ -436,7 +416,7 @@ def agreement_activate(*, agreement: Agreement, actor: Any) -> Agreement:
             event="agreement_activated",
             subject=f"Certification agreement active until {locked.term_end:%d %b %Y}",
             context={"agreement": locked},
-            link=_portal_link("portal:dashboard"),
+            link=link("portal:dashboard"),
         )
     return locked
 
@@ -530,7 +510,7 @@ def agreement_expiry_reminders(
                 event="agreement_expiring",
                 subject=f"{agreement.partner}: certification agreement expires in {days_left} days",
                 context={"agreement": locked, "days_left": days_left},
-                link=_portal_link("portal:agreement"),
+                link=link("portal:agreement"),
                 dedupe_key=f"agreement-expiring:{locked.pk}:{threshold}",
             )
             sent += 1

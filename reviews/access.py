@@ -33,12 +33,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Max, Q, QuerySet
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from certifications.enums import OPEN_STATES, RequestState
 from certifications.models import CertificationRequest, Integration
 from certportal import pagecache
+from certportal.links import link
 from certportal.models import UserProfile
 from certportal.outbox import notify
 from partners import services as partner_services
@@ -434,13 +434,6 @@ def _fail(grant: RepoAccessGrant, reason: str, now: dt.datetime) -> bool:
     return changed
 
 
-def _link(name: str, *args: Any) -> str:
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
-
-
 def repo_access_mark_failed(
     *,
     integration: Integration,
@@ -486,7 +479,7 @@ def repo_access_mark_failed(
             event="github_access_failed",
             subject=f"{integration}: reviewers could not get access to the GitHub repository",
             context={"integration": integration, "request": request, "message": reason},
-            link=_link("portal:request_detail", request.pk) if request else "",
+            link=link("portal:request_detail", request.pk) if request else "",
             dedupe_key=f"github-access-failed:{integration.pk}:{digest}:{now:%Y%m%d}",
         )
     return changed

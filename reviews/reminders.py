@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from certifications import sla
 from certifications.enums import VENDOR_STATES
 from certifications.models import CertificationRequest
+from certportal.links import link
 from certportal.outbox import notify
 from partners import services as partner_services
 
@@ -22,13 +22,6 @@ THRESHOLDS = {
     sla.DUE_SOON: ("sla_due_soon", "{r}: review due in {days} days"),
     sla.OVERDUE: ("sla_overdue", "{r}: review is overdue"),
 }
-
-
-def _admin_link(request_id: int) -> str:
-    try:
-        return reverse("admin:certifications_certificationrequest_change", args=[request_id])
-    except NoReverseMatch:
-        return ""
 
 
 def sla_reminders_send(*, now: dt.datetime | None = None) -> int:
@@ -56,7 +49,7 @@ def sla_reminders_send(*, now: dt.datetime | None = None) -> int:
                 event=event,
                 subject=subject.format(r=f"{request.integration} {request.version}", days=days),
                 context={"request": request, "due_at": request.sla_due_at, "days_left": days},
-                link=_admin_link(request.pk),
+                link=link("admin:certifications_certificationrequest_change", request.pk),
                 critical=status == sla.OVERDUE,
                 dedupe_key=f"{event}:{request.pk}",
             )

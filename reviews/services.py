@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.urls import NoReverseMatch, reverse
 
 from certifications import permissions as cert_perms
 from certifications.enums import RequestState
 from certifications.models import CertificationRequest, Guideline
 from certportal.errors import ProgramError
+from certportal.links import link
 from certportal.outbox import notify
 from partners import services as partner_services
 from reviews.enums import FindingStage, FindingStatus
@@ -26,13 +26,6 @@ STAGE_FOR_STATE = {
 
 class ReviewError(ProgramError):
     """A review rule refused the action."""
-
-
-def _portal_link(request_id: int) -> str:
-    try:
-        return reverse("portal:request_detail", args=[request_id])
-    except NoReverseMatch:
-        return ""
 
 
 def finding_add(
@@ -69,7 +62,7 @@ def finding_add(
             event="finding_added",
             subject=f"New finding on {request.integration} {request.version}: {title}",
             context={"request": request, "finding": finding, "message": reviewer_note},
-            link=_portal_link(request.pk),
+            link=link("portal:request_detail", request.pk),
             critical=False,
         )
     return finding
@@ -102,7 +95,7 @@ def finding_reply(
             event="finding_answered",
             subject=f"Reply on finding “{locked.title}” ({request.integration} {request.version})",
             context={"request": request, "finding": locked, "message": body},
-            link=_portal_link(request.pk),
+            link=link("portal:request_detail", request.pk),
             critical=False,
         )
     return reply

@@ -15,7 +15,6 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from certifications import selectors as cert_selectors
@@ -25,6 +24,7 @@ from certportal import roles
 from certportal.audit import audit
 from certportal.errors import ProgramError
 from certportal.fsm import fire
+from certportal.links import link
 from certportal.outbox import notify
 from partners import permissions as partner_perms
 from partners.enums import MemberRole
@@ -67,13 +67,6 @@ def resolution_hours(severity: str) -> int:
 # --- Helpers -----------------------------------------------------------------------------
 
 
-def _link(name: str, *args: Any) -> str:
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
-
-
 def _support_desk() -> list[Any]:
     return list(roles.staff_in(roles.SUPPORT_AGENT))
 
@@ -102,7 +95,7 @@ def _notify_partner(ticket: Ticket, *, event: str, subject: str, message: str = 
         event=event,
         subject=f"Ticket #{ticket.pk} {subject}",
         context={"message": message, "ticket": ticket},
-        link=_link("support:ticket_detail", ticket.pk),
+        link=link("support:ticket_detail", ticket.pk),
     )
 
 
@@ -112,7 +105,7 @@ def _notify_desk(ticket: Ticket, *, event: str, subject: str, message: str = "")
         event=event,
         subject=f"Ticket #{ticket.pk} {subject}",
         context={"message": message, "ticket": ticket},
-        link=_link("support_staff:ticket", ticket.pk),
+        link=link("support_staff:ticket", ticket.pk),
     )
 
 
@@ -511,7 +504,7 @@ def meeting_ensure(*, request_id: int) -> SupportMeeting | None:
                 event="support_meeting_due",
                 subject=f"Schedule the support meeting for {request.integration} {request.version}",
                 context={"message": "The version is certified; schedule the support meeting."},
-                link=_link("support_staff:meeting", meeting.pk),
+                link=link("support_staff:meeting", meeting.pk),
             )
     return meeting
 
@@ -568,7 +561,7 @@ def meeting_schedule(
                 "message": f"Vendor attendees: {vendor_attendees}\n"
                 f"Partner attendees: {partner_attendees}"
             },
-            link=_link("support:integration", locked.request.integration_id),
+            link=link("support:integration", locked.request.integration_id),
         )
     return locked
 
@@ -641,7 +634,7 @@ def deployment_mark_deployed(*, deploy_on: dt.date, actor: Any, notes: str = "")
                 event="update_deployed",
                 subject=f"{req.integration} {req.version} was deployed",
                 context={"message": f"Deployed in the cycle of {deploy_on:%d %b %Y}."},
-                link=_link("support:integration", req.integration_id),
+                link=link("support:integration", req.integration_id),
                 critical=False,
             )
     return cycle

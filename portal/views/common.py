@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from certifications import selectors, sla
@@ -44,10 +43,3 @@ def scoped_integrations(request):
 
 def load_request(request, pk):
     return get_object_or_404(scoped_requests(request), pk=pk)
-
-
-def fix_url(name: str) -> str:
-    try:
-        return reverse(name) if name else ""
-    except NoReverseMatch:
-        return ""

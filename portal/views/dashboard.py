@@ -13,12 +13,12 @@ from certifications.forms import (
     IntegrationForm,
 )
 from certportal.errors import ProgramError
+from certportal.links import link
 from partners import selectors as partner_selectors
 from partners import services as partner_services
 from partners.enums import MemberRole
 from portal.context import paginate, portal_page, portal_view, render_portal, require_role
 from portal.views.common import (
-    fix_url,
     scoped_integrations,
     state_label,
 )
@@ -43,7 +43,7 @@ def dashboard(request):
         quota = list(partner_selectors.quota_summary(agreement=agreement).values())
         money = partner_selectors.money_summary(agreement=agreement)
     unmet = [
-        {"message": u.message, "url": fix_url(u.fix_url_name)}
+        {"message": u.message, "url": link(u.fix_url_name)}
         for u in partner_services.eligibility_check(
             partner=partner,
             quota_kind=None,

@@ -22,11 +22,11 @@ from certifications.forms import (
 )
 from certifications.models import Guideline
 from certportal.errors import ProgramError
+from certportal.links import link
 from partners import services as partner_services
 from partners.enums import MemberRole
 from portal.context import portal_view, render_portal, require_role
 from portal.views.common import (
-    fix_url,
     load_request,
     scoped_integrations,
 )
@@ -231,7 +231,7 @@ def _step_review(request, req, status=200):
         "review",
         status=status,
         missing=req.missing_items() if req.state == RequestState.DRAFT else [],
-        unmet=[{"message": u.message, "url": fix_url(u.fix_url_name)} for u in unmet],
+        unmet=[{"message": u.message, "url": link(u.fix_url_name)} for u in unmet],
         can_submit=request.portal.allows(ADMIN, req.integration.partner_id),
         is_draft=req.state == RequestState.DRAFT,
     )
