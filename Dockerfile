@@ -6,12 +6,16 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml README.md ./
+COPY config config
 COPY certportal certportal
 COPY partners partners
 COPY certifications certifications
 COPY reviews reviews
 COPY support support
+COPY portal portal
+COPY program program
 RUN pip install .
+# .dockerignore keeps devtools/ and tests/ out: production has no demo or benchmark code.
 COPY . .
 RUN useradd --create-home --uid 1000 app && mkdir -p var && chown -R app var
 USER app

@@ -7,6 +7,7 @@ a real SECRET_KEY, ALLOWED_HOSTS and FIELD_ENCRYPTION_KEYS, and `check --deploy`
 
 from __future__ import annotations
 
+import importlib.util
 from datetime import timedelta
 from pathlib import Path
 
@@ -384,7 +385,8 @@ METRICS_SUMMARY_SECONDS = env.int("METRICS_SUMMARY_SECONDS", default=0 if DEBUG 
 BENCH_REFERENCE_VIEWS = env.bool("BENCH_REFERENCE_VIEWS", default=False)
 # Demo data, seed_scale, the benchmarks and their reference model: installed only for
 # development and benchmarking, so production's schema, admin and URLs have no trace of them.
-DEVTOOLS = DEBUG or BENCH_REFERENCE_VIEWS
+# An image built without devtools/ (the Dockerfile leaves it out) never installs it.
+DEVTOOLS = (DEBUG or BENCH_REFERENCE_VIEWS) and importlib.util.find_spec("devtools") is not None
 if DEVTOOLS:
     INSTALLED_APPS.append("devtools")
 

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from certportal import otp
 from certportal.auth import (
     OTP_REQUIRED_SESSION_KEY,
     has_confirmed_device,
@@ -52,23 +52,18 @@ def _complete(request, device):
 def otp_verify(request):
     """Enter a code from an already confirmed authenticator."""
     next_url = safe_next(request)
-    devices = list(TOTPDevice.objects.filter(user=request.user, confirmed=True))
+    devices = otp.confirmed_devices(request.user)
     if not devices:
         return redirect(f"{_url('otp_setup')}?next={_quote(next_url)}")
     if is_verified(request.user):
         return redirect(next_url)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        token = form.cleaned_data["otp_token"]
-        for device in devices:
-            allowed, _ = device.verify_is_allowed()
-            if allowed and device.verify_token(token):
-                _complete(request, device)
-                return redirect(next_url)
-        if not any(device.verify_is_allowed()[0] for device in devices):
-            form.add_error("otp_token", "Too many wrong codes. Wait a moment and try again.")
-        else:
-            form.add_error("otp_token", "That code is not right, or it has expired.")
+        check = otp.token_check(devices=devices, token=form.cleaned_data["otp_token"])
+        if check.device is not None:
+            _complete(request, check.device)
+            return redirect(next_url)
+        form.add_error("otp_token", check.error)
     return render(request, "registration/otp_verify.html", {"form": form, "next": next_url})
 
 
@@ -81,23 +76,15 @@ def otp_setup(request):
     if has_confirmed_device(user) and not is_verified(user):
         # Never let a password alone register a new second factor.
         return redirect(f"{_url('otp_verify')}?next={_quote(next_url)}")
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    device = otp.device_start(user=user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        allowed, _ = device.verify_is_allowed()
-        if not allowed:
-            form.add_error("otp_token", "Too many wrong codes. Wait a moment and try again.")
-        elif device.verify_token(form.cleaned_data["otp_token"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
-            TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
-            _complete(request, device)
+        check = otp.device_confirm(device=device, token=form.cleaned_data["otp_token"])
+        if check.device is not None:
+            _complete(request, check.device)
             messages.success(request, "Your authenticator app is set up.")
             return redirect(next_url)
-        else:
-            form.add_error("otp_token", "That code is not right, or it has expired.")
+        form.add_error("otp_token", check.error)
     uri = device.config_url
     qr_svg = segno.make(uri, error="m").svg_inline(scale=4, title="QR code of the setup link")
     context = {

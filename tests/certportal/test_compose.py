@@ -72,3 +72,19 @@ def test_volumes_are_declared():
             name = volume.split(":", 1)[0]
             if not name.startswith((".", "/")):
                 assert name in declared
+
+
+def test_image_ships_every_app_and_no_devtools():
+    """The image installs the packages pyproject.toml ships and leaves devtools/ and
+    tests/ out (.dockerignore), so production has no demo or benchmark code."""
+    import tomllib
+
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    shipped = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "packages"
+    ]["find"]["include"]
+    for package in (pattern.rstrip("*") for pattern in shipped):
+        assert f"COPY {package} {package}" in dockerfile, package
+    assert "devtools*" not in shipped
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {"devtools", "tests", ".env", ".git"} <= set(ignored)
