@@ -42,7 +42,7 @@ class Command(BaseCommand):
     def handle(self, *args, **opts) -> None:
         try:
             from devtools.fakegithub import FakeGitHub
-        except ImportError as exc:  # the fake ships with the test suite
+        except ImportError as exc:  # devtools/fakegithub.py imports pytest (the dev extras)
             raise CommandError(f"The fake GitHub server is not importable: {exc}") from exc
         grants, logins_per_repo = opts["grants"], max(1, opts["logins"])
         if grants < 1:

@@ -7,7 +7,8 @@ queues ``--count`` notifications the way the services do (``notify()`` inside a
 transaction; delivery tasks are published after commit), waits until every row is sent,
 and prints notifications/s and the end-to-end p50/p99 from event (row written) to sent.
 E-mail goes to Django's in-memory backend so the mail server is not what is measured.
-Its rows and users are deleted afterwards. Needs PostgreSQL and a Redis server."""
+Its rows and users are deleted afterwards. Needs PostgreSQL and a Redis server.
+The worker is ``celery -A config`` (config/celery.py), like ``make worker``."""
 
 from __future__ import annotations
 
@@ -21,19 +22,15 @@ import uuid
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
+from django.db import transaction
 
 from certportal.models import Notification, NotificationState
 from certportal.outbox import notify
+from devtools.bench.processes import child_env, manage_py, redis_client, start_module, stop
+from devtools.bench.stats import percentile
+from devtools.pg import require_postgresql
 
 DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return 0.0
-    return ordered[min(len(ordered) - 1, int(len(ordered) * p))]
 
 
 class Command(BaseCommand):
@@ -47,28 +44,25 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=float, default=600.0)
 
     def handle(self, *args, **opts) -> None:
-        if connection.vendor != "postgresql":
-            raise CommandError("bench_notifications needs PostgreSQL: set DATABASE_URL.")
+        require_postgresql("bench_notifications needs PostgreSQL: set DATABASE_URL.")
         redis_url = opts["redis_url"] or settings.REDIS_URL or DEFAULT_REDIS
         if redis_url != settings.REDIS_URL:
             # Publishing must go to Redis, not run eagerly: rerun with the broker configured.
             if "bench_notifications" not in sys.argv:
                 raise CommandError(f"Set REDIS_URL (for example {DEFAULT_REDIS}).")
-            env = {**os.environ, "REDIS_URL": redis_url}
-            argv = [sys.executable, str(settings.BASE_DIR / "manage.py"), *sys.argv[1:]]
+            env = child_env(REDIS_URL=redis_url)
+            argv = manage_py(*sys.argv[1:])
             raise SystemExit(subprocess.call(argv, env=env, cwd=settings.BASE_DIR))  # noqa: S603
         count = opts["count"]
         if count < 1:
             raise CommandError("--count must be at least 1")
-        self._purge(redis_url)
-        env = {**os.environ, "REDIS_URL": redis_url, "EMAIL_URL": "memorymail://"}
-        worker = subprocess.Popen(  # noqa: S603 - this interpreter running celery, no shell
+        # Stale tasks of an earlier interrupted run.
+        redis_client(redis_url).delete("celery")
+        worker = start_module(
+            "celery",
             [
-                sys.executable,
-                "-m",
-                "celery",
                 "-A",
-                "certportal",
+                "config",
                 "--quiet",
                 "worker",
                 "--pool",
@@ -83,8 +77,7 @@ class Command(BaseCommand):
                 "-n",
                 f"bench-{uuid.uuid4().hex[:6]}@%h",
             ],
-            env=env,
-            cwd=settings.BASE_DIR,
+            child_env(REDIS_URL=redis_url, EMAIL_URL="memorymail://"),
         )
         tag = uuid.uuid4().hex[:8]
         User = get_user_model()
@@ -105,23 +98,9 @@ class Command(BaseCommand):
                 f"load average (1 min): {load_before:.2f} before, {os.getloadavg()[0]:.2f} after"
             )
         finally:
-            worker.terminate()
-            try:
-                worker.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+            stop(worker)
             Notification.objects.filter(recipient__in=users).delete()
             User.objects.filter(pk__in=[u.pk for u in users]).delete()
-
-    def _purge(self, redis_url: str) -> None:
-        import redis
-
-        client = redis.Redis.from_url(redis_url, socket_connect_timeout=2)
-        try:
-            client.ping()
-        except redis.exceptions.ConnectionError as exc:
-            raise CommandError(f"Redis is not reachable at {redis_url}: {exc}") from exc
-        client.delete("celery")  # stale tasks of an earlier interrupted run
 
     def _produce(self, users, count: int, batch: int, tag: str) -> float:
         started = time.monotonic()

@@ -1,0 +1,130 @@
+"""What the benchmark loads: the pages, the role whose session each is sent with, and (run
+inside the production environment of one size by ``bench --prepare``) the role users'
+sessions, each page's URL in that database and its SQL query count."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.sessions.backends.db import SessionStore
+from django.core.management.base import CommandError
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from certifications.enums import RequestState
+from certifications.models import Certificate, CertificationRequest
+from devtools.scale.shape import PREFIX
+
+REFERENCE = "reference_template50"
+# page name → (role whose session is sent, or "" for anonymous)
+PAGES = {
+    "reference_constant": "partner",
+    "reference_template50": "partner",
+    "stock_admin_changelist": "superuser",
+    "partner_dashboard": "partner",
+    "partner_request_detail": "partner",
+    "verify": "",
+    "reviewer_queue": "reviewer",
+    "admin_request": "reviewer",
+    "manager_overview": "manager",
+    "metrics": "manager",
+}
+# role → a user seed_scale creates
+USERS = {
+    "partner": f"{PREFIX}admin-00001",
+    "reviewer": f"{PREFIX}reviewer-01",
+    "manager": f"{PREFIX}manager",
+    "superuser": f"{PREFIX}superuser",
+}
+
+
+def session_cookies() -> dict[str, str]:
+    """role → the session cookie of its user, written directly (staff sessions carry a
+    verified second factor); "" → "" for anonymous pages."""
+    User = get_user_model()
+    cookies = {"": ""}
+    for role, username in USERS.items():
+        user = User.objects.get(username=username)
+        store = SessionStore()
+        store[SESSION_KEY] = str(user.pk)
+        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        if user.is_staff:
+            device, _ = TOTPDevice.objects.get_or_create(
+                user=user, name="bench", defaults={"confirmed": True}
+            )
+            store[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        store.create()
+        cookies[role] = f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
+    return cookies
+
+
+def page_urls() -> dict[str, str]:
+    """page → its path in this database (the role users' own requests and certificate)."""
+    User = get_user_model()
+    partner_user = User.objects.get(username=USERS["partner"])
+    reviewer = User.objects.get(username=USERS["reviewer"])
+    mine = CertificationRequest.objects.filter(integration__partner__memberships__user=partner_user)
+    detail = mine.filter(state=RequestState.CHANGES_REQUESTED).order_by("-pk").first()
+    detail = detail or mine.order_by("-pk").first()
+    certificate = Certificate.objects.filter(request__in=mine).order_by("-pk").first()
+    reviewed = (
+        CertificationRequest.objects.filter(
+            assigned_reviewer=reviewer, state=RequestState.USER_TESTING
+        )
+        .order_by("-pk")
+        .first()
+    )
+    admin_list = "/admin/certifications/certificationrequest/"
+    return {
+        "reference_constant": "/bench/constant/",
+        "reference_template50": "/bench/template50/",
+        "stock_admin_changelist": "/bench/stock-admin/certifications/certificationrequest/",
+        "partner_dashboard": "/portal/",
+        "partner_request_detail": f"/portal/requests/{detail.pk}/",
+        "verify": f"/verify/{certificate.verification_code}/",
+        # the queue: awaiting review, soonest due first (the admin's default order)
+        "reviewer_queue": f"{admin_list}?state__exact={RequestState.SUBMITTED}",
+        "admin_request": f"{admin_list}{reviewed.pk}/change/",
+        "manager_overview": "/manage/",
+        "metrics": "/manage/metrics/",
+    }
+
+
+def count_queries(page: str, path: str, cookie: str) -> int:
+    """The SQL queries of a second GET of `path` with `cookie` through the test client
+    (the first warms caches); CommandError unless it answers 200."""
+    client = Client(HTTP_HOST="127.0.0.1")
+    if cookie:
+        name, value = cookie.split("=", 1)
+        client.cookies[name] = value
+    client.get(path)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(path)
+    if response.status_code != 200:
+        raise CommandError(f"{page} {path} answered {response.status_code}")
+    return len(ctx.captured_queries)
+
+
+def prepare() -> dict:
+    """Sessions for the role users, the URLs to load and each page's query count, as
+    measured (page cache on) and rendered afresh (page cache off)."""
+    cookies = session_cookies()
+    urls = page_urls()
+    page_cookies = {page: cookies[role] for page, role in PAGES.items()}
+
+    def counts() -> dict[str, int]:
+        return {page: count_queries(page, path, page_cookies[page]) for page, path in urls.items()}
+
+    queries = counts()
+    with override_settings(PAGE_CACHE_SECONDS=0):
+        uncached = counts()
+    return {
+        "urls": urls,
+        "cookies": page_cookies,
+        "queries": queries,
+        "queries_uncached": uncached,
+    }
