@@ -1,51 +1,39 @@
-"""GitHub repository access for the vendor's reviewers (issue 6).
+"""Reconciling GitHub with the access the database says should exist.
 
-Access is reconciliation, never a one-off action: ``repo_access_sync`` computes which
-logins the database says should read an integration's repository, compares that with what
-GitHub reports (collaborators and pending invitations) and applies the difference. Running
-it twice, or concurrently with a retry of itself, changes nothing the second time, so the
-Celery tasks, the signal receivers and the hourly reconcile all call the same function.
-
-Who should have access (``repo_access_desired``):
-
-* while the integration has an open request: every login in
-  ``settings.GITHUB_REVIEWER_LOGINS`` plus the GitHub login of each open request's assigned
-  reviewer (``UserProfile.github_login``);
-* once nothing is open (certified, withdrawn, rejected): nobody when
-  ``GITHUB_REVOKE_ON_CLOSE``; otherwise the grants already given stay until the
-  integration has been idle for ``GITHUB_REVOKE_IDLE_DAYS``.
-
-Only logins with a grant row are ever removed from a repository: the partner's own
-collaborators are not ours to touch.
+``repo_access_sync`` handles one repository under a per-integration lock;
+``repo_access_reconcile`` runs it for every integration that may have drifted.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
-from certifications.enums import OPEN_STATES, RequestState
+from certifications.enums import OPEN_STATES
 from certifications.models import CertificationRequest, Integration
-from certportal import pagecache
-from certportal.links import link
-from certportal.models import UserProfile
-from certportal.outbox import notify
-from partners import services as partner_services
 from reviews import github
-from reviews.models import GrantSource, GrantState, RepoAccessGrant
+from reviews.access.desired import (
+    _commit_under_review,
+    _record_desired,
+    _save,
+    repo_access_desired,
+)
+from reviews.access.failures import (
+    _fail,
+    repo_access_mark_failed,
+    repo_access_record_transient,
+)
+from reviews.models import GrantState, RepoAccessGrant
 
-logger = logging.getLogger(__name__)
+# The package's name, as before the split, so existing log filters keep matching.
+logger = logging.getLogger("reviews.access")
 
 NOT_CONFIGURED = "GitHub access is not configured"
 PUBLIC_REPO = (
@@ -62,13 +50,6 @@ NO_COMMIT = (
     "commit SHA of the request."
 )
 
-# Requests whose closing makes access revocable.
-_CLOSED_STATES = (
-    RequestState.CERTIFIED,
-    RequestState.PUBLISHED,
-    RequestState.WITHDRAWN,
-    RequestState.REJECTED,
-)
 _LOCK_TIMEOUT = 300  # longer than a sync can take (task soft time limit is 240 s)
 
 
@@ -87,117 +68,6 @@ class SyncResult:
     error: str = ""
 
 
-# --- Selectors -------------------------------------------------------------------------
-
-
-def repo_access_grants_for(
-    *, integration: Integration | None = None, request: CertificationRequest | None = None
-) -> QuerySet[RepoAccessGrant]:
-    """Grants of an integration (or of a request's integration), for the portal and admin.
-
-    A request's view shows its integration's grants: access is to the repository, which
-    every version of the integration shares."""
-    if integration is None and request is None:
-        raise ValueError("repo_access_grants_for needs an integration or a request")
-    integration_id = integration.pk if integration is not None else request.integration_id  # type: ignore[union-attr]
-    return RepoAccessGrant.objects.filter(integration_id=integration_id).order_by("github_login")
-
-
-# --- Desired state ---------------------------------------------------------------------
-
-
-def _configured_logins() -> list[str]:
-    return [login.strip().lower() for login in settings.GITHUB_REVIEWER_LOGINS if login.strip()]
-
-
-def repo_access_desired(
-    *, integration: Integration, now: dt.datetime | None = None
-) -> dict[str, tuple[str, int | None]]:
-    """login -> (source, request id) that should read the repository right now."""
-    now = now or timezone.now()
-    open_requests = list(
-        integration.requests.filter(state__in=OPEN_STATES).order_by("-submitted_at", "-pk")
-    )
-    desired: dict[str, tuple[str, int | None]] = {}
-    if open_requests:
-        latest = open_requests[0].pk
-        for login in _configured_logins():
-            desired[login] = (GrantSource.CONFIGURED, latest)
-        reviewer_ids = {
-            r.assigned_reviewer_id: r.pk for r in open_requests if r.assigned_reviewer_id
-        }
-        for user_id, login in UserProfile.objects.filter(
-            user_id__in=reviewer_ids, user__is_active=True
-        ).values_list("user_id", "github_login"):
-            login = (login or "").strip().lower()
-            if login and login not in desired:
-                desired[login] = (GrantSource.ASSIGNED, reviewer_ids[user_id])
-        return desired
-    if settings.GITHUB_REVOKE_ON_CLOSE:
-        return {}
-    last_activity = integration.requests.exclude(state=RequestState.DRAFT).aggregate(
-        at=Max("updated_at")
-    )["at"]
-    if last_activity is None or now - last_activity > dt.timedelta(
-        days=settings.GITHUB_REVOKE_IDLE_DAYS
-    ):
-        return {}
-    return {
-        g.github_login: (g.source, g.request_id)
-        for g in integration.access_grants.exclude(state=GrantState.REVOKED)
-    }
-
-
-def _record_desired(
-    integration: Integration, desired: dict[str, tuple[str, int | None]]
-) -> tuple[list[RepoAccessGrant], list[RepoAccessGrant]]:
-    """Create/refresh grant rows for desired logins; return (wanted, to_revoke) rows."""
-    existing = {g.github_login: g for g in integration.access_grants.all()}
-    wanted: list[RepoAccessGrant] = []
-    for login, (source, request_id) in desired.items():
-        grant = existing.get(login)
-        if grant is None:
-            grant, _ = RepoAccessGrant.objects.get_or_create(
-                integration=integration,
-                github_login=login,
-                defaults={"source": source, "request_id": request_id},
-            )
-        elif grant.state == GrantState.REVOKED or (grant.source, grant.request_id) != (
-            source,
-            request_id,
-        ):
-            if grant.state == GrantState.REVOKED:
-                grant.state = GrantState.PENDING
-                grant.revoked_at = None
-                grant.invitation_id = None
-            grant.source, grant.request_id = source, request_id
-            grant.save(
-                update_fields=[
-                    "state",
-                    "revoked_at",
-                    "invitation_id",
-                    "source",
-                    "request_id",
-                    "updated_at",
-                ]
-            )
-        wanted.append(grant)
-    to_revoke = [
-        g for login, g in existing.items() if login not in desired and g.state != GrantState.REVOKED
-    ]
-    return wanted, to_revoke
-
-
-def _save(grant: RepoAccessGrant, *, now: dt.datetime, **fields: Any) -> None:
-    for name, value in fields.items():
-        setattr(grant, name, value)
-    grant.last_checked_at = now
-    grant.save(update_fields=[*fields, "last_checked_at", "updated_at"])
-
-
-# --- Locking ---------------------------------------------------------------------------
-
-
 @contextmanager
 def _lock(key: str, *, timeout: int = _LOCK_TIMEOUT) -> Iterator[bool]:
     """A best-effort mutex in the shared cache (Redis in production): ``cache.add`` is
@@ -211,28 +81,15 @@ def _lock(key: str, *, timeout: int = _LOCK_TIMEOUT) -> Iterator[bool]:
             cache.delete(key)
 
 
-# --- Services ---------------------------------------------------------------------------
-
-
 def _integration_for(
     integration: Integration | None, request: CertificationRequest | None
 ) -> Integration:
+    """Callers hold either; access belongs to the integration, whose repo all versions share."""
     if integration is not None:
         return integration
     if request is None:
         raise ValueError("repo_access_sync needs an integration or a request")
     return request.integration
-
-
-def _commit_under_review(integration: Integration) -> str:
-    latest = (
-        integration.requests.filter(state__in=OPEN_STATES)
-        .exclude(commit_sha="")
-        .order_by("-submitted_at", "-pk")
-        .values_list("commit_sha", flat=True)
-        .first()
-    )
-    return latest or ""
 
 
 def repo_access_sync(
@@ -259,6 +116,7 @@ def repo_access_sync(
 
 
 def _sync(integration: Integration, now: dt.datetime) -> SyncResult:
+    """The body of ``repo_access_sync``, run under its lock."""
     result = SyncResult(integration_id=integration.pk)
     desired = repo_access_desired(integration=integration, now=now)
     wanted, to_revoke = _record_desired(integration, desired)
@@ -346,6 +204,7 @@ def _fail_all(
 def _needs_invite(
     grant: RepoAccessGrant, snapshot: github.AccessSnapshot, collaborators: frozenset[str]
 ) -> bool:
+    """Whether granting means a new invitation (not a collaborator, no live invitation)."""
     if grant.github_login in collaborators:
         return False
     invitation = snapshot.invitation_for(grant.github_login)
@@ -370,6 +229,9 @@ def _grant(
     now: dt.datetime,
     result: SyncResult,
 ) -> None:
+    """Bring one wanted grant in line with GitHub, inviting only when nothing live exists.
+
+    A user GitHub refuses (e.g. unknown login) fails this grant alone, not the others."""
     login = grant.github_login
     if login in collaborators:
         _save(grant, now=now, state=GrantState.ACTIVE, invitation_id=None, last_error="")
@@ -409,6 +271,7 @@ def _revoke(
     now: dt.datetime,
     result: SyncResult,
 ) -> None:
+    """Withdraw a grant's invitation and collaboratorship, whichever GitHub still has."""
     login = grant.github_login
     invitation = snapshot.invitation_for(login)
     if invitation is not None:
@@ -425,78 +288,6 @@ def _revoke(
         last_error="",
     )
     result.states[login] = grant.state
-
-
-def _fail(grant: RepoAccessGrant, reason: str, now: dt.datetime) -> bool:
-    """Mark one grant failed; True when this is news (state or reason changed)."""
-    changed = grant.state != GrantState.FAILED or grant.last_error != reason
-    _save(grant, now=now, state=GrantState.FAILED, last_error=reason)
-    return changed
-
-
-def repo_access_mark_failed(
-    *,
-    integration: Integration,
-    reason: str,
-    notify_staff: bool = False,
-    now: dt.datetime | None = None,
-) -> int:
-    """Record a permanent GitHub problem on the integration's live grants.
-
-    Side effects: grants (not revoked) become failed with ``reason`` as last_error; when
-    that is news, partner admins and the assigned reviewers get a ``github_access_failed``
-    notification (partner managers too with ``notify_staff``, e.g. a public repository
-    breaks a program rule).
-    Returns the number of grants newly failed."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        grants = list(
-            RepoAccessGrant.objects.select_for_update()
-            .filter(integration=integration)
-            .exclude(state=GrantState.REVOKED)
-        )
-        changed = sum(1 for grant in grants if _fail(grant, reason, now))
-        if not changed:
-            return 0
-        request = (
-            integration.requests.filter(state__in=OPEN_STATES)
-            .select_related("assigned_reviewer")
-            .order_by("-submitted_at", "-pk")
-            .first()
-        )
-        recipients = list(partner_services.partner_admins(integration.partner_id))
-        recipients += [
-            r.assigned_reviewer
-            for r in integration.requests.filter(
-                state__in=OPEN_STATES, assigned_reviewer__isnull=False
-            ).select_related("assigned_reviewer")
-        ]
-        if notify_staff:
-            recipients += partner_services.partner_managers()
-        digest = hashlib.sha256(reason.encode()).hexdigest()[:16]
-        notify(
-            recipients=recipients,
-            event="github_access_failed",
-            subject=f"{integration}: reviewers could not get access to the GitHub repository",
-            context={"integration": integration, "request": request, "message": reason},
-            link=link("portal:request_detail", request.pk) if request else "",
-            dedupe_key=f"github-access-failed:{integration.pk}:{digest}:{now:%Y%m%d}",
-        )
-    return changed
-
-
-def repo_access_record_transient(*, integration_id: int, error: str) -> None:
-    """Keep the latest temporary GitHub problem visible on grants still waiting."""
-    changed = RepoAccessGrant.objects.filter(
-        integration_id=integration_id, state__in=[GrantState.PENDING, GrantState.INVITED]
-    ).update(last_error=error[:2000], last_checked_at=timezone.now())
-    if changed:  # update() sends no signal: the pages showing grants must be redrawn
-        partner_id = (
-            Integration.objects.filter(pk=integration_id)
-            .values_list("partner_id", flat=True)
-            .first()
-        )
-        pagecache.bump("program", f"partner:{partner_id}" if partner_id else "global")
 
 
 def repo_access_integrations_to_reconcile() -> list[int]:

@@ -1,0 +1,67 @@
+"""The portal's only door to GitHub (the one package that imports PyGithub).
+
+Everything else in the project calls the plain functions below and gets plain dataclasses
+back, so PyGithub's lazy objects, pagination and exception types never leak into services,
+tasks or templates, and the fake server in ``devtools/fakegithub.py`` is the only test double
+needed.
+
+* ``errors`` — the exceptions callers catch, and the failure policy: transient failures
+  (5xx, timeouts, rate limits) carry ``retry_after`` for the task to re-queue itself,
+  permanent ones (401, 403, 404, 422) carry a ``reason`` a person can act on.
+* ``client`` — the PyGithub client built from settings: token or GitHub App auth, a retry
+  policy that never sleeps on a server-requested wait, request spacing, a per-thread
+  client cache and the API call counter.
+* ``data`` — the frozen dataclasses returned to callers.
+* ``operations`` — the public functions; repositories are addressed by id where possible
+  so renames and transfers do not break access.
+
+Callers import this package (``from reviews import github``), never a submodule.
+"""
+
+from reviews.github.client import api_call_count, is_configured, reset_api_call_count
+from reviews.github.data import (
+    PERMISSIONS,
+    AccessSnapshot,
+    Collaborator,
+    InviteResult,
+    PendingInvitation,
+    RepoInfo,
+)
+from reviews.github.errors import (
+    GitHubError,
+    GitHubNotConfigured,
+    GitHubPermanentError,
+    GitHubTransientError,
+)
+from reviews.github.operations import (
+    cancel_invitation,
+    commit_exists,
+    get_repository,
+    has_readme,
+    invite_collaborator,
+    list_access,
+    remove_collaborator,
+)
+
+__all__ = [
+    "PERMISSIONS",
+    "AccessSnapshot",
+    "Collaborator",
+    "GitHubError",
+    "GitHubNotConfigured",
+    "GitHubPermanentError",
+    "GitHubTransientError",
+    "InviteResult",
+    "PendingInvitation",
+    "RepoInfo",
+    "api_call_count",
+    "cancel_invitation",
+    "commit_exists",
+    "get_repository",
+    "has_readme",
+    "invite_collaborator",
+    "is_configured",
+    "list_access",
+    "remove_collaborator",
+    "reset_api_call_count",
+]
