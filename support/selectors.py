@@ -13,7 +13,7 @@ from partners.models import Membership, SupportPlan
 from support import permissions as perms
 from support.enums import OPEN_TICKET_STATES, PENDING_MEETING_STATES, Severity
 from support.models import SupportMeeting, Ticket, TicketAttachment, TicketEvent
-from support.services import resolution_hours, response_hours
+from support.services.timers import resolution_hours, response_hours
 
 
 def tickets_for(*, user: Any, partner_ids: list[int] | None = None) -> QuerySet[Ticket]:

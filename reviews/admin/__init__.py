@@ -1,0 +1,54 @@
+"""The reviewers' back office: the review queue (CertificationRequest changelist) and the
+request page (package, test access, transitions, findings, timeline).
+
+Every write here calls a service (certifications.services / reviews.services); the admin
+never sets `state` and never saves a stateful model. Buttons are shown from the available
+user transitions (presentation only); the service is the guard.
+
+Django's autodiscovery imports `reviews.admin`; importing `certification_requests` and
+`records` here registers the admins:
+
+- `queue`: the changelist, its filters and capped paginator, the assignment actions;
+- `review_page`: the request page, its forms and the actions posted from it (reads in
+  `reviews.request_page`);
+- `certification_requests`: the registered CertificationRequest admin joining those two halves;
+- `records`: the plain Finding, FindingReply and RepoAccessGrant admins;
+- `common`: SLA badges, the reviewer list, the permission-cache load."""
+
+# The credentials page renders through this name (see review_page._credentials_response).
+from django.template.response import TemplateResponse
+
+from reviews.admin.certification_requests import CertificationRequestAdmin
+from reviews.admin.common import SLA_BADGE
+from reviews.admin.queue import (
+    AssignedReviewerFilter,
+    CappedCountPaginator,
+    PartnerFilter,
+    ReviewerChoiceForm,
+    SlaStatusFilter,
+)
+from reviews.admin.records import FindingAdmin, FindingReplyAdmin, RepoAccessGrantAdmin
+from reviews.admin.review_page import (
+    TRANSITION_LABELS,
+    FindingForm,
+    FindingStatusForm,
+    TransitionForm,
+)
+
+__all__ = [
+    "SLA_BADGE",
+    "TRANSITION_LABELS",
+    "AssignedReviewerFilter",
+    "CappedCountPaginator",
+    "CertificationRequestAdmin",
+    "FindingAdmin",
+    "FindingForm",
+    "FindingReplyAdmin",
+    "FindingStatusForm",
+    "PartnerFilter",
+    "RepoAccessGrantAdmin",
+    "ReviewerChoiceForm",
+    "SlaStatusFilter",
+    "TemplateResponse",
+    "TransitionForm",
+]
