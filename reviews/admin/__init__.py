@@ -15,9 +15,6 @@ Django's autodiscovery imports `reviews.admin`; importing `certification_request
 - `records`: the plain Finding, FindingReply and RepoAccessGrant admins;
 - `common`: SLA badges, the reviewer list, the permission-cache load."""
 
-# The credentials page renders through this name (see review_page._credentials_response).
-from django.template.response import TemplateResponse
-
 from reviews.admin.certification_requests import CertificationRequestAdmin
 from reviews.admin.common import SLA_BADGE
 from reviews.admin.queue import (
@@ -49,6 +46,5 @@ __all__ = [
     "RepoAccessGrantAdmin",
     "ReviewerChoiceForm",
     "SlaStatusFilter",
-    "TemplateResponse",
     "TransitionForm",
 ]

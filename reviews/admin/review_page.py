@@ -8,8 +8,6 @@ user transitions (presentation only); the service is the guard."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -89,15 +87,6 @@ class FindingStatusForm(forms.Form):
         ]
     )
     note = forms.CharField(required=False, max_length=2000)
-
-
-def _credentials_response(request: HttpRequest, context: dict[str, Any]) -> TemplateResponse:
-    """Render the revealed password. Looked up as `reviews.admin.TemplateResponse` on each
-    call: tests/security/test_credentials.py replaces that name to prove a crash after
-    decryption shows the generic error page and logs no plaintext."""
-    from reviews import admin as reviews_admin
-
-    return reviews_admin.TemplateResponse(request, "admin/reviews/credentials.html", context)
 
 
 class RequestPageMixin:
@@ -289,7 +278,7 @@ class RequestPageMixin:
             "environment": environment,
             "password": password,
         }
-        response = _credentials_response(request, context)
+        response = TemplateResponse(request, "admin/reviews/credentials.html", context)
         response["Cache-Control"] = "no-store"
         return response
 

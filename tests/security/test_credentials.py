@@ -239,12 +239,12 @@ def _is_id(value) -> bool:
 
 def test_no_plaintext_on_error_pages(world, monkeypatch, caplog):
     """A crash after decryption shows the generic 500 page and logs no plaintext."""
-    from reviews import admin as reviews_admin
+    from reviews.admin import review_page
 
     def crash(*args, **kwargs):
         raise RuntimeError("template backend down")
 
-    monkeypatch.setattr(reviews_admin, "TemplateResponse", crash)
+    monkeypatch.setattr(review_page, "TemplateResponse", crash)
     with caplog.at_level(logging.DEBUG):
         response = _reviewer_client(world).post(_reveal_url(world))
     assert response.status_code == 500
