@@ -8,6 +8,14 @@ from typing import Any
 from certportal import roles
 from partners.enums import MemberRole
 
+# The one ranking of partner roles: each role may do everything the ones below it may.
+ROLE_RANK: dict[str, int] = {MemberRole.VIEWER: 0, MemberRole.DEVELOPER: 1, MemberRole.ADMIN: 2}
+
+
+def role_at_least(role: str | None, minimum: str) -> bool:
+    """Whether `role` (None: not a member) ranks at or above `minimum`."""
+    return role is not None and ROLE_RANK[role] >= ROLE_RANK[minimum]
+
 
 def member_role(user: Any, partner_id: int | None) -> str | None:
     """The user's role in a partner, cached per user object for the request."""
@@ -30,7 +38,7 @@ def is_partner_admin(user: Any, partner_id: int | None) -> bool:
 
 def is_partner_developer(user: Any, partner_id: int | None) -> bool:
     """Developers and admins may edit drafts and answer findings."""
-    return member_role(user, partner_id) in (MemberRole.ADMIN, MemberRole.DEVELOPER)
+    return role_at_least(member_role(user, partner_id), MemberRole.DEVELOPER)
 
 
 def _partner_id(obj: Any) -> int | None:

@@ -23,7 +23,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from certportal import roles
-from partners.enums import AgreementState, QuotaEntryKind, QuotaKind
+from partners.enums import AgreementState, MemberRole, QuotaEntryKind, QuotaKind
 from partners.models import (
     Agreement,
     MarketingActivity,
@@ -165,6 +165,34 @@ def money_summary(*, agreement: Agreement) -> MoneySummary:
     return MoneySummary(
         fee=agreement.fee, paid=paid, credit=agreement.marketing_credit, credit_used=used
     )
+
+
+# --- Who to tell: recipients of notifications (the partners app's and other apps') -----
+
+
+def partner_admins(partner_id: int) -> list[Any]:
+    """The users who are admins of partner `partner_id`, oldest membership first."""
+    return [
+        m.user
+        for m in Membership.objects.filter(partner_id=partner_id, role=MemberRole.ADMIN)
+        .select_related("user")
+        .order_by("pk")
+    ]
+
+
+def partner_members(partner_id: int) -> list[Any]:
+    """Every member of partner `partner_id` (any role), oldest membership first."""
+    return [
+        m.user
+        for m in Membership.objects.filter(partner_id=partner_id)
+        .select_related("user")
+        .order_by("pk")
+    ]
+
+
+def partner_managers() -> list[Any]:
+    """Active vendor staff in the partner-manager group, by username."""
+    return list(roles.staff_in(roles.PARTNER_MANAGER))
 
 
 def partner_member_counts() -> dict[int, int]:

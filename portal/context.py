@@ -16,9 +16,9 @@ from certportal import pagecache
 from certportal.models import UserProfile
 from partners.enums import MemberRole
 from partners.models import Membership, Partner
+from partners.permissions import role_at_least
 
 SESSION_KEY = "portal_partner_id"
-ROLE_RANK = {MemberRole.VIEWER: 0, MemberRole.DEVELOPER: 1, MemberRole.ADMIN: 2}
 
 
 @dataclass
@@ -36,7 +36,7 @@ class PortalContext:
 
     def allows(self, minimum: str, partner_id: int | None = None) -> bool:
         role = self.role if partner_id is None else self.role_in(partner_id)
-        return role is not None and ROLE_RANK[role] >= ROLE_RANK[minimum]
+        return role_at_least(role, minimum)
 
     @property
     def is_admin(self) -> bool:

@@ -9,8 +9,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
-from django.core import signing
-from django.core.mail import send_mail
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,13 +27,11 @@ from partners.forms import (
     SupportPlanForm,
     SwitchPartnerForm,
 )
-from partners.models import BusinessReview, Membership, Partner, SupportPlan
+from partners.models import BusinessReview, Membership, SupportPlan
 from portal import context as portal_context
 from portal.context import paginate, portal_view, render_portal, require_role
 
 ADMIN = MemberRole.ADMIN
-INVITE_SALT = "certportal.portal.invite"
-INVITE_MAX_AGE = 7 * 24 * 3600
 
 
 @require_POST
@@ -190,23 +186,6 @@ def team(request):
     return _team_page(request)
 
 
-def invite_token(*, partner_id: int, email: str, role: str) -> str:
-    signer = signing.TimestampSigner(salt=INVITE_SALT)
-    return signer.sign_object({"p": partner_id, "e": email, "r": role})
-
-
-def _read_invite(token: str) -> dict | None:
-    try:
-        data = signing.TimestampSigner(salt=INVITE_SALT).unsign_object(
-            token, max_age=INVITE_MAX_AGE
-        )
-    except signing.BadSignature:  # also SignatureExpired
-        return None
-    if not isinstance(data, dict) or data.get("r") not in MemberRole.values:
-        return None
-    return data
-
-
 @require_POST
 @portal_view
 def team_invite(request):
@@ -214,20 +193,20 @@ def team_invite(request):
     form = InviteForm(request.POST)
     if not form.is_valid():
         return _team_page(request, invite_form=form)
-    partner = request.portal.partner
-    email, role = form.cleaned_data["email"], form.cleaned_data["role"]
-    token = invite_token(partner_id=partner.pk, email=email, role=role)
-    link = request.build_absolute_uri(reverse("portal:invite_accept", args=[token]))
-    send_mail(
-        subject=f"Invitation to {partner.name} on the certification portal",
-        message=(
-            f"{request.user.get_full_name() or request.user.get_username()} invited you to "
-            f"join {partner.name} as {MemberRole(role).label.lower()}.\n\n"
-            f"Accept within 7 days: {link}\n"
-        ),
-        from_email=None,
-        recipient_list=[email],
-    )
+    email = form.cleaned_data["email"]
+    try:
+        services.invitation_send(
+            partner=request.portal.partner,
+            email=email,
+            role=form.cleaned_data["role"],
+            actor=request.user,
+            accept_url=lambda token: request.build_absolute_uri(
+                reverse("portal:invite_accept", args=[token])
+            ),
+        )
+    except ProgramError as exc:
+        messages.error(request, exc.message)
+        return _team_page(request, invite_form=form, status=exc.status_code)
     messages.success(request, f"Invitation sent to {email}.")
     return redirect("portal:team")
 
@@ -269,35 +248,33 @@ def member_remove(request, pk):
 
 @login_not_required
 def invite_accept(request, token):
-    data = _read_invite(token)
-    partner = Partner.objects.filter(pk=data["p"]).first() if data else None
-    if partner is None:
+    invitation = services.invitation_read(token)
+    if invitation is None:
         return render(request, "portal/invite_invalid.html", status=400)
-    role = MemberRole(data["r"])
-    context = {"partner": partner, "role": role, "email": data["e"]}
-    if Membership.objects.filter(partner=partner, user__email__iexact=data["e"]).exists() and not (
-        request.user.is_authenticated
-        and Membership.objects.filter(partner=partner, user=request.user).exists()
-    ):
-        # One invitation, one person: a used link cannot create more accounts.
+    partner = invitation.partner
+    context = {"partner": partner, "role": invitation.role, "email": invitation.email}
+    if services.invitation_is_spent(invitation=invitation, user=request.user):
         return render(request, "portal/invite_invalid.html", context, status=400)
     if request.user.is_authenticated:
-        if request.method == "POST":
-            if not Membership.objects.filter(partner=partner, user=request.user).exists():
-                services.membership_add(
-                    partner=partner, user=request.user, role=role, actor=request.user
-                )
-            portal_context.switch(request, partner.pk)
-            messages.success(request, f"You joined {partner.name}.")
-            return redirect("portal:dashboard")
-        return render(request, "portal/invite_accept.html", context)
+        if request.method != "POST":
+            return render(request, "portal/invite_accept.html", context)
+        try:
+            services.invitation_accept(invitation=invitation, user=request.user)
+        except ProgramError:
+            return render(request, "portal/invite_invalid.html", context, status=400)
+        portal_context.switch(request, partner.pk)
+        messages.success(request, f"You joined {partner.name}.")
+        return redirect("portal:dashboard")
     form = AcceptInviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            user = form.save(commit=False)
-            user.email = data["e"]
-            user.save()
-            services.membership_add(partner=partner, user=user, role=role, actor=user)
+        try:
+            user = services.invitation_accept(
+                invitation=invitation,
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password1"],
+            )
+        except ProgramError:
+            return render(request, "portal/invite_invalid.html", context, status=400)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         portal_context.switch(request, partner.pk)
         messages.success(request, f"Welcome! You joined {partner.name}.")

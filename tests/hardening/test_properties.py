@@ -22,7 +22,7 @@ from certifications.enums import KIND_QUOTA, QuotaUse
 from certifications.models import CertificationRequest, TransitionLog
 from certportal.errors import ProgramError
 from partners import selectors as partner_selectors
-from portal.views.partners import invite_token
+from partners.services import invitation_create as invite_token
 from tests.factories import IntegrationFactory, draft_request
 
 pytestmark = pytest.mark.django_db

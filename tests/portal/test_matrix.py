@@ -9,7 +9,7 @@ from django.urls import get_resolver, reverse
 
 from certifications.models import Document
 from partners.models import Membership
-from portal.views.partners import invite_token
+from partners.services import invitation_create as invite_token
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,8 @@ from django.test import Client
 from django.urls import reverse
 
 from partners.models import Membership
-from portal.views.partners import INVITE_SALT, invite_token
+from partners.services import INVITE_SALT
+from partners.services import invitation_create as invite_token
 
 pytestmark = pytest.mark.django_db
 

@@ -21,7 +21,7 @@ from certifications.models import Certificate, CertificationRequest
 from certportal import roles
 from certportal.models import Notification
 from partners.models import Membership
-from portal.views.partners import invite_token
+from partners.services import invitation_create as invite_token
 from reviews import services as review_services
 from support import services as support_services
 from support.enums import Severity

@@ -1,0 +1,117 @@
+"""May this partner submit? Every program requirement a submission needs, checked in one
+place so the dashboard, the submission wizard and the submit transition (certifications)
+give the same answer.
+
+Read-only (no writes, no side effects); it lives with the services because it is the
+rule the submit transition enforces, and it reports every unmet requirement at once so a
+partner can fix them all in one visit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Subquery
+
+from partners import selectors
+from partners.enums import BusinessReviewState, Standing
+from partners.models import Agreement, BusinessReview, Partner, SupportPlan
+
+
+@dataclass(frozen=True)
+class Unmet:
+    """One unmet requirement: a stable `code`, a message the partner can act on and the
+    URL name of the page that fixes it (empty when only the vendor can)."""
+
+    code: str
+    message: str
+    fix_url_name: str = ""
+
+
+_UNKNOWN: Any = object()
+
+
+def eligibility_check(
+    *,
+    partner: Partner,
+    quota_kind: str | None,
+    agreement_in_force: Agreement | None = _UNKNOWN,
+    money: selectors.MoneySummary | None = None,
+) -> list[Unmet]:
+    """Every unmet program requirement for submitting a request that uses `quota_kind`
+    (None for a docs-only update), each with a message the partner can act on.
+
+    A page that already loaded the agreement in force (and its money summary) passes them
+    in so they are not read twice."""
+    unmet: list[Unmet] = []
+    if partner.standing != Standing.GOOD:
+        unmet.append(
+            Unmet(
+                "standing",
+                f"Your technology-partner standing is {partner.get_standing_display().lower()}. "
+                "Contact your partner manager to restore good standing.",
+            )
+        )
+    # The business review's state and whether a support plan exists, in one query.
+    facts = (
+        Partner.objects.filter(pk=partner.pk)
+        .values(
+            review_state=Subquery(
+                BusinessReview.objects.filter(partner=OuterRef("pk")).values("state")[:1]
+            ),
+            has_plan=Exists(SupportPlan.objects.filter(partner=OuterRef("pk"))),
+        )
+        .first()
+    ) or {"review_state": None, "has_plan": False}
+    review_state = facts["review_state"]
+    if review_state != BusinessReviewState.APPROVED:
+        detail = (
+            "has not been started"
+            if review_state is None
+            else f"is {BusinessReviewState(review_state).label.lower()}"
+        )
+        unmet.append(
+            Unmet(
+                "business_review",
+                f"The business review {detail}; it must be approved by the partner team.",
+                "portal:business_review",
+            )
+        )
+    if not facts["has_plan"]:
+        unmet.append(
+            Unmet(
+                "support_plan",
+                "Add your support escalation plan (contacts and access to your support tool).",
+                "portal:support_plan",
+            )
+        )
+    agreement = (
+        selectors.agreement_in_force(partner=partner)
+        if agreement_in_force is _UNKNOWN
+        else agreement_in_force
+    )
+    if agreement is None:
+        unmet.append(
+            Unmet(
+                "agreement",
+                "You need an active, paid annual certification agreement.",
+                "portal:agreement",
+            )
+        )
+    elif not (money or selectors.money_summary(agreement=agreement)).is_paid:
+        unmet.append(
+            Unmet(
+                "agreement",
+                "Your agreement fee is not fully paid yet.",
+                "portal:agreement",
+            )
+        )
+    elif quota_kind and selectors.quota_left(agreement=agreement, kind=quota_kind) < 1:
+        unmet.append(
+            Unmet(
+                f"quota_{quota_kind}",
+                f"No {quota_kind} certifications are left in this agreement term. "
+                "Ask your partner manager about extra quota or wait for the renewal.",
+            )
+        )
+    return unmet
