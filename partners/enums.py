@@ -20,6 +20,10 @@ class BusinessReviewState(models.TextChoices):
     RETURNED = "returned", "Returned with comments"
 
 
+# The partner may still edit (and submit) its business review in these states.
+REVIEW_EDITABLE_STATES = (BusinessReviewState.DRAFT, BusinessReviewState.RETURNED)
+
+
 class AgreementState(models.TextChoices):
     REQUESTED = "requested", "Requested"
     SENT = "sent", "Sent to partner"

@@ -10,6 +10,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from partners import permissions
 from partners.enums import (
+    REVIEW_EDITABLE_STATES,
     AgreementState,
     BusinessReviewState,
     MemberRole,
@@ -97,7 +98,7 @@ class BusinessReview(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         field=state,
-        source=[BusinessReviewState.DRAFT, BusinessReviewState.RETURNED],
+        source=list(REVIEW_EDITABLE_STATES),
         target=BusinessReviewState.SUBMITTED,
         permission=permissions.can_edit_partner_program,
     )

@@ -26,11 +26,13 @@ from certportal import roles
 from partners.enums import AgreementState, MemberRole, QuotaEntryKind, QuotaKind
 from partners.models import (
     Agreement,
+    BusinessReview,
     MarketingActivity,
     Membership,
     Partner,
     Payment,
     QuotaEntry,
+    SupportPlan,
 )
 
 
@@ -168,6 +170,26 @@ def money_summary(*, agreement: Agreement) -> MoneySummary:
 
 
 # --- Who to tell: recipients of notifications (the partners app's and other apps') -----
+
+
+def business_review_of(*, partner: Partner) -> BusinessReview | None:
+    return BusinessReview.objects.filter(partner=partner).first()
+
+
+def support_plan_of(*, partner: Partner) -> SupportPlan | None:
+    return SupportPlan.objects.filter(partner=partner).first()
+
+
+def members_of(*, partner: Partner) -> QuerySet[Membership]:
+    """The organisation's memberships with their people, by username (the team page)."""
+    return (
+        Membership.objects.filter(partner=partner).select_related("user").order_by("user__username")
+    )
+
+
+def agreements_of(*, partner: Partner) -> QuerySet[Agreement]:
+    """Every agreement of the organisation, newest term first."""
+    return partner.agreements.order_by("-term_start")
 
 
 def partner_admins(partner_id: int) -> list[Any]:

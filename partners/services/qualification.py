@@ -16,13 +16,16 @@ from certportal.fsm import fire
 from certportal.links import link
 from certportal.outbox import notify
 from partners import permissions, selectors
-from partners.enums import BusinessReviewState
+from partners.enums import REVIEW_EDITABLE_STATES
 from partners.models import BusinessReview, Partner, SupportPlan
 from partners.services.errors import PartnerError
 
 
-def business_review_save(*, partner: Partner, actor: Any, **fields: str) -> BusinessReview:
-    """Create or edit the draft (or returned) business review.
+def business_review_save(
+    *, partner: Partner, actor: Any, submit: bool = False, **fields: str
+) -> BusinessReview:
+    """Create or edit the draft (or returned) business review, and with `submit` send it
+    for approval in the same transaction (a refused submission keeps nothing half-done).
 
     Only the organisation's admins write it, and only while it is a draft or returned:
     once submitted or approved it is what the partner team decides on. Side effects: the
@@ -35,7 +38,7 @@ def business_review_save(*, partner: Partner, actor: Any, **fields: str) -> Busi
         review = BusinessReview.objects.select_for_update().filter(partner=partner).first()
         if review is None:
             review = BusinessReview(partner=partner, **fields)
-        elif review.state in (BusinessReviewState.SUBMITTED, BusinessReviewState.APPROVED):
+        elif review.state not in REVIEW_EDITABLE_STATES:
             raise PartnerError(
                 "The business review is "
                 f"{review.get_state_display().lower()} and can no longer be edited.",
@@ -45,6 +48,8 @@ def business_review_save(*, partner: Partner, actor: Any, **fields: str) -> Busi
             for key, value in fields.items():
                 setattr(review, key, value)
         review.save()
+        if submit:
+            review = business_review_submit(review=review, actor=actor)
     return review
 
 
@@ -74,13 +79,15 @@ def business_review_submit(*, review: BusinessReview, actor: Any) -> BusinessRev
 
 
 def business_review_decide(
-    *, review: BusinessReview, actor: Any, approve: bool, comment: str = ""
+    *, review: BusinessReview | None, actor: Any, approve: bool, comment: str = ""
 ) -> BusinessReview:
     """Approve the business review or return it with comments (a return must say what to
     change, or the partner cannot act on it).
 
     Side effects: the `approve` / `return_for_changes` transition, an audit row with the
     comment, and a notification to the partner's admins."""
+    if review is None:
+        raise PartnerError("This partner has no business review yet.", code="wrong_state")
     if not approve and not comment.strip():
         raise PartnerError("Say what the partner should change when returning the review.")
     with transaction.atomic():

@@ -9,7 +9,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from certportal.errors import ProgramError
 from partners import selectors, services
-from partners.enums import BusinessReviewState, MemberRole
+from partners.enums import REVIEW_EDITABLE_STATES, MemberRole
 from partners.forms import (
     AcceptInviteForm,
     AgreementRequestForm,
@@ -27,7 +26,6 @@ from partners.forms import (
     SupportPlanForm,
     SwitchPartnerForm,
 )
-from partners.models import BusinessReview, Membership, SupportPlan
 from portal import context as portal_context
 from portal.context import paginate, portal_view, render_portal, require_role
 
@@ -69,7 +67,7 @@ def agreement(request):
             else:
                 messages.success(request, "Agreement requested. The partner team will follow up.")
                 return redirect("portal:agreement")
-    history = paginate(request, partner.agreements.order_by("-term_start"), 10)
+    history = paginate(request, selectors.agreements_of(partner=partner), 10)
     return render_portal(
         request,
         "portal/agreement.html",
@@ -89,11 +87,8 @@ def agreement(request):
 @portal_view
 def business_review(request):
     partner = request.portal.partner
-    review = BusinessReview.objects.filter(partner=partner).first()
-    editable = review is None or review.state in (
-        BusinessReviewState.DRAFT,
-        BusinessReviewState.RETURNED,
-    )
+    review = selectors.business_review_of(partner=partner)
+    editable = review is None or review.state in REVIEW_EDITABLE_STATES
     if request.method == "POST":
         require_role(request, ADMIN)
     form = None
@@ -102,18 +97,15 @@ def business_review(request):
         initial = {f: getattr(review, f) for f in BusinessReviewForm.Meta.fields} if review else {}
         form = BusinessReviewForm(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid():
+            submitted = request.POST.get("action") == "submit"
             try:
-                with transaction.atomic():
-                    saved = services.business_review_save(
-                        partner=partner, actor=request.user, **form.cleaned_data
-                    )
-                    if request.POST.get("action") == "submit":
-                        services.business_review_submit(review=saved, actor=request.user)
+                services.business_review_save(
+                    partner=partner, actor=request.user, submit=submitted, **form.cleaned_data
+                )
             except ProgramError as exc:
                 messages.error(request, exc.message)
                 status = exc.status_code
             else:
-                submitted = request.POST.get("action") == "submit"
                 messages.success(
                     request,
                     "Submitted for approval." if submitted else "Business review saved.",
@@ -136,7 +128,7 @@ def business_review(request):
 @portal_view
 def support_plan(request):
     partner = request.portal.partner
-    plan = SupportPlan.objects.filter(partner=partner).first()
+    plan = selectors.support_plan_of(partner=partner)
     if request.method == "POST":
         require_role(request, ADMIN)
     form = None
@@ -165,9 +157,7 @@ def _team_page(request, *, invite_form=None, status=200):
     partner = request.portal.partner
     page = paginate(
         request,
-        Membership.objects.filter(partner=partner)
-        .select_related("user")
-        .order_by("user__username"),
+        selectors.members_of(partner=partner),
     )
     for membership in page:
         membership.role_form = RoleForm(
@@ -213,7 +203,7 @@ def team_invite(request):
 
 def _member_of_current(request, pk):
     require_role(request, ADMIN)
-    return get_object_or_404(Membership.objects.filter(partner=request.portal.partner), pk=pk)
+    return get_object_or_404(selectors.members_of(partner=request.portal.partner), pk=pk)
 
 
 @require_POST

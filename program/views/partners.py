@@ -134,12 +134,12 @@ def _marketing(form, partner, actor):
 
 
 def _review(form, partner, actor):
-    review = getattr(partner, "business_review", None)
-    if review is None:
-        raise services.PartnerError("This partner has no business review yet.", code="wrong_state")
     d = form.cleaned_data
     services.business_review_decide(
-        review=review, actor=actor, approve=d["decision"] == "approve", comment=d["comment"]
+        review=getattr(partner, "business_review", None),
+        actor=actor,
+        approve=d["decision"] == "approve",
+        comment=d["comment"],
     )
 
 
