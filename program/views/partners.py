@@ -93,44 +93,10 @@ def overview(request):
 # --- One partner -----------------------------------------------------------------------------
 
 
-def _agreement_send(form, partner, actor):
-    d = form.cleaned_data
-    services.agreement_send(
-        agreement=d["agreement"],
-        actor=actor,
-        payment_instructions=d["payment_instructions"],
-        document_url=d["document_url"],
-    )
-
-
-def _payment(form, partner, actor):
-    d = form.cleaned_data
-    services.payment_record(
-        agreement=d["agreement"],
-        actor=actor,
-        amount=d["amount"],
-        paid_on=d["paid_on"],
-        reference=d["reference"],
-    )
-
-
-def _quota(form, partner, actor):
-    d = form.cleaned_data
-    services.quota_grant(
-        agreement=d["agreement"], actor=actor, kind=d["kind"], units=d["units"], reason=d["reason"]
-    )
-
-
-def _marketing(form, partner, actor):
-    d = form.cleaned_data
-    services.marketing_activity_record(
-        agreement=d["agreement"],
-        actor=actor,
-        title=d["title"],
-        amount=d["amount"],
-        happened_on=d["happened_on"],
-        description=d["description"],
-    )
+def _with_form(service):
+    """An action whose form fields are the service's keyword arguments (the agreement forms
+    carry the agreement; the partner comes from the page)."""
+    return lambda form, partner, actor: service(actor=actor, **form.cleaned_data)
 
 
 def _review(form, partner, actor):
@@ -143,45 +109,48 @@ def _review(form, partner, actor):
     )
 
 
-def _standing(form, partner, actor):
-    d = form.cleaned_data
-    services.partner_set_standing(
-        partner=partner, standing=d["standing"], note=d["note"], actor=actor
-    )
-
-
 # action → (form class, handler, success message); agreement forms take the partner.
 ACTIONS = {
-    "send": (forms.AgreementSendForm, _agreement_send, "Agreement sent with payment details."),
+    "send": (
+        forms.AgreementSendForm,
+        _with_form(services.agreement_send),
+        "Agreement sent with payment details.",
+    ),
     "mark_signed": (
         forms.AgreementActionForm,
-        lambda f, p, a: services.agreement_mark_signed(
-            agreement=f.cleaned_data["agreement"], actor=a
-        ),
+        _with_form(services.agreement_mark_signed),
         "Agreement marked signed.",
     ),
-    "payment": (forms.PaymentForm, _payment, "Payment recorded."),
+    "payment": (forms.PaymentForm, _with_form(services.payment_record), "Payment recorded."),
     "activate": (
         forms.AgreementActionForm,
-        lambda f, p, a: services.agreement_activate(agreement=f.cleaned_data["agreement"], actor=a),
+        _with_form(services.agreement_activate),
         "Agreement activated.",
     ),
     "renew": (
         forms.AgreementActionForm,
-        lambda f, p, a: services.agreement_renew(agreement=f.cleaned_data["agreement"], actor=a),
+        _with_form(services.agreement_renew),
         "Renewal created; send it to the partner.",
     ),
     "cancel": (
         forms.AgreementCancelForm,
-        lambda f, p, a: services.agreement_cancel(
-            agreement=f.cleaned_data["agreement"], actor=a, reason=f.cleaned_data["reason"]
-        ),
+        _with_form(services.agreement_cancel),
         "Agreement cancelled.",
     ),
-    "quota": (forms.QuotaGrantForm, _quota, "Extra quota granted."),
-    "marketing": (forms.MarketingActivityForm, _marketing, "Marketing activity recorded."),
+    "quota": (forms.QuotaGrantForm, _with_form(services.quota_grant), "Extra quota granted."),
+    "marketing": (
+        forms.MarketingActivityForm,
+        _with_form(services.marketing_activity_record),
+        "Marketing activity recorded.",
+    ),
     "review": (forms.BusinessReviewDecisionForm, _review, "Business review decided."),
-    "standing": (forms.StandingForm, _standing, "Standing changed."),
+    "standing": (
+        forms.StandingForm,
+        lambda form, partner, actor: services.partner_set_standing(
+            partner=partner, actor=actor, **form.cleaned_data
+        ),
+        "Standing changed.",
+    ),
 }
 AGREEMENT_ACTIONS_BY_STATE = {
     AgreementState.REQUESTED: ("send", "cancel"),
