@@ -47,6 +47,9 @@ OPEN_STATES = (
 FINAL_STATES = (RequestState.WITHDRAWN, RequestState.REJECTED)
 CERTIFIED_STATES = (RequestState.CERTIFIED, RequestState.PUBLISHED)
 WAITING_ON_PARTNER = (RequestState.DRAFT, RequestState.CHANGES_REQUESTED)
+# The package (documents, test access) may change while the partner holds the request: a
+# draft, or after the reviewers asked for changes. Services enforce it; the wizard shows it.
+PACKAGE_EDITABLE_STATES = (RequestState.DRAFT, RequestState.CHANGES_REQUESTED)
 
 # What happens next, in a partner's words.
 NEXT_STEP = {
@@ -111,3 +114,25 @@ class GuidelineSeverity(models.TextChoices):
 class ChecklistAnswer(models.TextChoices):
     YES = "yes", "Complies"
     NA = "na", "Not applicable"
+
+
+# A finding's status is defined here, below reviews, because a request's stage gate
+# (`CertificationRequest.open_findings`, the ut_pass / cr_pass conditions) reads it and
+# certifications must not import reviews. reviews.enums takes these from here (stage,
+# status, BLOCKING_STATUSES) instead of repeating the values.
+class FindingStage(models.TextChoices):
+    INTAKE = "intake", "Intake"
+    USER_TESTING = "user_testing", "User testing"
+    CODE_REVIEW = "code_review", "Code review"
+
+
+class FindingStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ADDRESSED = "addressed", "Addressed by partner"
+    VERIFIED = "verified", "Verified"
+    WONT_FIX = "wont_fix", "Won't fix"
+
+
+# A finding blocks its stage until a reviewer verifies it (or accepts it as won't fix);
+# "addressed" means the partner says it is fixed and the reviewer must check.
+BLOCKING_FINDING_STATUSES = (FindingStatus.OPEN, FindingStatus.ADDRESSED)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 
 from certifications.enums import ChecklistAnswer, DocumentType, EnvironmentKind, RequestKind
-from certifications.models import Integration, repo_validator, sha_validator
+from certifications.models import Integration, checked_commit_sha, repo_validator
 
 
 class IntegrationForm(forms.ModelForm):
@@ -34,10 +34,8 @@ class RequestDetailsForm(forms.Form):
     )
 
     def clean_commit_sha(self) -> str:
-        value = self.cleaned_data["commit_sha"].strip().lower()
-        if value:
-            sha_validator(value)
-        return value
+        # A draft may be saved before the commit is known; submit asks for it.
+        return checked_commit_sha(self.cleaned_data["commit_sha"], required=False)
 
 
 class ChecklistForm(forms.Form):
@@ -100,9 +98,7 @@ class ResubmitForm(forms.Form):
     )
 
     def clean_commit_sha(self) -> str:
-        value = self.cleaned_data["commit_sha"].strip().lower()
-        sha_validator(value)
-        return value
+        return checked_commit_sha(self.cleaned_data["commit_sha"])
 
 
 class FindingReplyForm(forms.Form):

@@ -14,7 +14,9 @@ from certifications.models import (
     CertificationRequest,
     CredentialReveal,
     Document,
+    Guideline,
     Integration,
+    Listing,
     TestEnvironment,
     TransitionLog,
 )
@@ -28,6 +30,7 @@ def _member_partner_ids(user: Any) -> QuerySet:
 
 
 def integrations_for(*, user: Any, partner_id: int | None = None) -> QuerySet[Integration]:
+    """The integrations `user` may see, optionally of one partner."""
     if roles.is_vendor_staff(user):
         qs = Integration.objects.all()
     elif getattr(user, "is_authenticated", False):
@@ -40,6 +43,7 @@ def integrations_for(*, user: Any, partner_id: int | None = None) -> QuerySet[In
 
 
 def requests_for(*, user: Any, partner_id: int | None = None) -> QuerySet[CertificationRequest]:
+    """The requests `user` may see, with what every page shows of them joined in."""
     if roles.is_vendor_staff(user):
         qs = CertificationRequest.objects.all()
     elif getattr(user, "is_authenticated", False):
@@ -54,10 +58,12 @@ def requests_for(*, user: Any, partner_id: int | None = None) -> QuerySet[Certif
 
 
 def documents_for(*, user: Any) -> QuerySet[Document]:
+    """Documents of the requests `user` may see (downloads are scoped through this)."""
     return Document.objects.filter(request__in=requests_for(user=user).values("pk"))
 
 
 def environments_for(*, user: Any) -> QuerySet[TestEnvironment]:
+    """Test access of the requests `user` may see."""
     return TestEnvironment.objects.filter(request__in=requests_for(user=user).values("pk"))
 
 
@@ -76,6 +82,7 @@ def integrations_with_latest_request(*, user: Any, partner_id: int) -> QuerySet[
 
 
 def timeline(request: CertificationRequest) -> QuerySet[TransitionLog]:
+    """A request's transition log, oldest first, with who did each step."""
     return request.log.select_related("actor").order_by("at", "id")
 
 
@@ -89,10 +96,17 @@ def certificate_by_code(code: str) -> Certificate | None:
 
 
 def certificates_of(integration: Integration) -> QuerySet[Certificate]:
+    """Every seal an integration was issued, newest first."""
     return Certificate.objects.filter(request__integration=integration).order_by("-issued_at")
 
 
+def requests_of(integration: Integration) -> QuerySet[CertificationRequest]:
+    """Every request of one integration, newest first (a stable order for paging)."""
+    return integration.requests.order_by("-created_at", "-pk")
+
+
 def latest_certified(integration: Integration) -> CertificationRequest | None:
+    """The newest certified version: the one an update starts from."""
     return (
         integration.requests.filter(state__in=[RequestState.CERTIFIED, RequestState.PUBLISHED])
         .order_by("-closed_at", "-pk")
@@ -117,3 +131,32 @@ def certificates_issued(*, start: dt.date | None, end: dt.date | None) -> QueryS
     if end:
         qs = qs.filter(issued_at__date__lte=end)
     return qs
+
+
+def certificate_of(request: CertificationRequest) -> Certificate | None:
+    """The seal of one request, if it was certified, with the seal that superseded it (the
+    request page says when a later version replaced it)."""
+    return Certificate.objects.filter(request=request).select_related("superseded_by").first()
+
+
+def listing_of(*, integration_id: int) -> Listing | None:
+    """The integration's marketplace listing, if published, with the seal it shows."""
+    return (
+        Listing.objects.filter(integration_id=integration_id).select_related("certificate").first()
+    )
+
+
+def active_guidelines() -> QuerySet[Guideline]:
+    """The guidelines partners attest against now; retired ones are kept for old findings
+    but no longer asked."""
+    return Guideline.objects.filter(active=True)
+
+
+def documents_of(request: CertificationRequest) -> QuerySet[Document]:
+    """A request's documents, grouped by type, newest version first."""
+    return request.documents.order_by("doc_type", "-version")
+
+
+def environments_of(request: CertificationRequest) -> QuerySet[TestEnvironment]:
+    """A request's test access, in the model's order (kind, then when added)."""
+    return request.environments.all()

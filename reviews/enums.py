@@ -1,10 +1,19 @@
+"""Choices of the reviews app. The finding stage and status are defined in
+certifications.enums (a request's transitions read them; certifications cannot import
+reviews) and re-exported here, where the reviews code looks for them."""
+
 from django.db import models
 
+from certifications.enums import BLOCKING_FINDING_STATUSES as BLOCKING_STATUSES
+from certifications.enums import FindingStage, FindingStatus
 
-class FindingStage(models.TextChoices):
-    INTAKE = "intake", "Intake"
-    USER_TESTING = "user_testing", "User testing"
-    CODE_REVIEW = "code_review", "Code review"
+__all__ = [
+    "BLOCKING_STATUSES",
+    "FindingCategory",
+    "FindingSeverity",
+    "FindingStage",
+    "FindingStatus",
+]
 
 
 class FindingCategory(models.TextChoices):
@@ -22,15 +31,3 @@ class FindingSeverity(models.TextChoices):
     MAJOR = "major", "Major"
     MINOR = "minor", "Minor"
     SUGGESTION = "suggestion", "Suggestion"
-
-
-class FindingStatus(models.TextChoices):
-    OPEN = "open", "Open"
-    ADDRESSED = "addressed", "Addressed by partner"
-    VERIFIED = "verified", "Verified"
-    WONT_FIX = "wont_fix", "Won't fix"
-
-
-# A finding blocks its stage until a reviewer verifies it (or accepts it as won't fix);
-# "addressed" means the partner says it is fixed and the reviewer must check.
-BLOCKING_STATUSES = (FindingStatus.OPEN, FindingStatus.ADDRESSED)

@@ -22,10 +22,9 @@ from portal.views.common import (
     scoped_integrations,
     state_label,
 )
+from reviews import selectors as review_selectors
 from reviews.access import repo_access_grants_for
-from reviews.enums import FindingStatus
 from reviews.github import is_configured as github_is_configured
-from reviews.models import Finding
 
 DEV, ADMIN = MemberRole.DEVELOPER, MemberRole.ADMIN
 
@@ -64,11 +63,7 @@ def dashboard(request):
     waiting = list(scoped.filter(state__in=WAITING_ON_PARTNER).order_by("-updated_at")[:10])
     for item in waiting:
         item.state_label = state_label(item.state)
-    open_findings = list(
-        Finding.objects.filter(request__in=scoped.values("pk"), status=FindingStatus.OPEN)
-        .select_related("request__integration", "guideline")
-        .order_by("created_at")[:10]
-    )
+    open_findings = review_selectors.open_findings_for(scoped, limit=10)
     return render_portal(
         request,
         "portal/dashboard.html",
@@ -147,7 +142,7 @@ def integration_edit(request, pk):
 @portal_view
 def integration_detail(request, pk):
     integration = get_object_or_404(scoped_integrations(request).select_related("partner"), pk=pk)
-    page = paginate(request, integration.requests.order_by("-created_at", "-pk"))
+    page = paginate(request, selectors.requests_of(integration))
     for item in page:
         item.state_label = state_label(item.state)
     return render_portal(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from itertools import groupby
 
 from django.contrib import messages
-from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -19,7 +18,6 @@ from certifications.forms import (
     FindingReplyForm,
     ResubmitForm,
 )
-from certifications.models import Certificate, Listing
 from certportal.downloads import private_file_response
 from certportal.errors import ProgramError
 from partners.enums import MemberRole
@@ -30,7 +28,7 @@ from portal.views.common import (
     sla_info,
     state_label,
 )
-from reviews.models import Finding, FindingReply
+from reviews import selectors as review_selectors
 from reviews.services import finding_reply as finding_reply_service
 
 DEV, ADMIN = MemberRole.DEVELOPER, MemberRole.ADMIN
@@ -41,14 +39,7 @@ DEV, ADMIN = MemberRole.DEVELOPER, MemberRole.ADMIN
 
 def _detail_context(request, req, *, resubmit_form=None, reply_form=None, reply_for=None):
     partner_id = req.integration.partner_id
-    findings = list(
-        Finding.objects.filter(request=req)
-        .select_related("guideline")
-        .prefetch_related(
-            Prefetch("replies", queryset=FindingReply.objects.select_related("author"))
-        )
-        .order_by("stage", "created_at", "pk")
-    )
+    findings = review_selectors.findings_with_replies(req)
     can_reply = request.portal.allows(DEV, partner_id) and not req.is_final
     for finding in findings:
         bound = reply_form if reply_for == finding.pk else None
@@ -58,12 +49,8 @@ def _detail_context(request, req, *, resubmit_form=None, reply_form=None, reply_
         for stage_findings in (list(items) for _, items in groupby(findings, key=lambda f: f.stage))
     ]
     available = {t.name for t in req.get_available_user_state_transitions(request.user)}
-    certificate = Certificate.objects.filter(request=req).select_related("superseded_by").first()
-    listing = (
-        Listing.objects.filter(integration_id=req.integration_id)
-        .select_related("certificate")
-        .first()
-    )
+    certificate = selectors.certificate_of(req)
+    listing = selectors.listing_of(integration_id=req.integration_id)
     timeline = list(selectors.timeline(req))
     for entry in timeline:
         entry.to_label = state_label(entry.to_state)
@@ -75,8 +62,8 @@ def _detail_context(request, req, *, resubmit_form=None, reply_form=None, reply_
         "finding_groups": groups,
         "can_reply": can_reply,
         "can_edit": request.portal.allows(DEV, partner_id),
-        "documents": list(req.documents.order_by("doc_type", "-version")),
-        "environments": list(req.environments.all()),
+        "documents": list(selectors.documents_of(req)),
+        "environments": list(selectors.environments_of(req)),
         "can_resubmit": "resubmit" in available,
         "can_withdraw": "withdraw" in available,
         "resubmit_form": resubmit_form or ResubmitForm(),
@@ -139,10 +126,7 @@ def request_withdraw(request, pk):
 @portal_view
 def finding_reply(request, pk):
     finding = get_object_or_404(
-        Finding.objects.filter(request__in=scoped_requests(request).values("pk")).select_related(
-            "request__integration"
-        ),
-        pk=pk,
+        review_selectors.findings_for_requests(scoped_requests(request)), pk=pk
     )
     req = load_request(request, finding.request_id)
     require_role(request, DEV, req.integration.partner_id)

@@ -8,9 +8,10 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from certifications import services
+from certifications import selectors, services
 from certifications.enums import (
     KIND_QUOTA,
+    PACKAGE_EDITABLE_STATES,
     QuotaUse,
     RequestState,
 )
@@ -20,7 +21,6 @@ from certifications.forms import (
     EnvironmentForm,
     RequestDetailsForm,
 )
-from certifications.models import Guideline
 from certportal.errors import ProgramError
 from certportal.links import link
 from partners import services as partner_services
@@ -42,10 +42,11 @@ STEPS = [
     ("review", "Review and submit"),
 ]
 STEP_NAMES = [name for name, _ in STEPS]
-# Documents and test access may still change while changes are requested.
+# Documents and test access may still change while changes are requested (the services
+# enforce the same PACKAGE_EDITABLE_STATES); the other steps edit drafts only.
 STEP_STATES = {
-    "documents": (RequestState.DRAFT, RequestState.CHANGES_REQUESTED),
-    "environments": (RequestState.DRAFT, RequestState.CHANGES_REQUESTED),
+    "documents": PACKAGE_EDITABLE_STATES,
+    "environments": PACKAGE_EDITABLE_STATES,
 }
 
 
@@ -143,7 +144,7 @@ def _step_details(request, req):
 
 
 def _step_checklist(request, req):
-    guidelines = list(Guideline.objects.filter(active=True))
+    guidelines = list(selectors.active_guidelines())
     initial = {"readme_confirmed": req.readme_confirmed}
     initial.update({f"g_{code}": answer for code, answer in (req.checklist or {}).items()})
     form = ChecklistForm(request.POST or None, guidelines=guidelines, initial=initial)
@@ -180,7 +181,7 @@ def _step_documents(request, req):
         else:
             messages.success(request, f"Uploaded {document.original_name}.")
             return redirect(_step_url(req, "documents"))
-    documents = list(req.documents.order_by("doc_type", "-version"))
+    documents = list(selectors.documents_of(req))
     present = {d.doc_type for d in documents}
     required = [
         {"label": label, "present": value in present}
@@ -198,7 +199,9 @@ def _step_environments(request, req):
     if request.method == "POST":
         try:
             if request.POST.get("action") == "delete":
-                environment = get_object_or_404(req.environments, pk=request.POST.get("env"))
+                environment = get_object_or_404(
+                    selectors.environments_of(req), pk=request.POST.get("env")
+                )
                 services.environment_delete(environment=environment, actor=request.user)
                 messages.success(request, "Test access removed.")
                 return redirect(_step_url(req, "environments"))
@@ -215,7 +218,7 @@ def _step_environments(request, req):
         "environments",
         status=status,
         form=form,
-        environments=list(req.environments.all()),
+        environments=list(selectors.environments_of(req)),
     )
 
 

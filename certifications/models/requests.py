@@ -1,89 +1,29 @@
+"""The certification request — one version of one integration — with its fsm transitions,
+and the immutable transition log the timeline and the SLA clock are computed from."""
+
 from __future__ import annotations
 
-import secrets
-import uuid
-
 from django.conf import settings
-from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from certifications import permissions as perms
 from certifications.enums import (
+    BLOCKING_FINDING_STATUSES,
     CERTIFIED_STATES,
     CORE_DOCUMENTS,
     FINAL_STATES,
     HOLDABLE_STATES,
-    MODULE_AREAS,
     ChecklistAnswer,
     DocumentType,
     EnvironmentKind,
-    GuidelineSeverity,
-    ProductArea,
+    FindingStage,
     RequestKind,
     RequestState,
 )
-from certportal.crypto import EncryptedTextField
-
-repo_validator = RegexValidator(
-    r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$",
-    "Enter the repository as owner/name, for example acme/captions-module.",
-)
-sha_validator = RegexValidator(
-    r"^[0-9a-f]{7,40}$", "Enter a git commit SHA: 7 to 40 lowercase hexadecimal characters."
-)
-
-
-class Integration(models.Model):
-    partner = models.ForeignKey(
-        "partners.Partner", on_delete=models.CASCADE, related_name="integrations"
-    )
-    name = models.CharField(max_length=200)
-    product_area = models.CharField(max_length=32, choices=ProductArea.choices)
-    github_repo = models.CharField(
-        "GitHub repository", max_length=140, validators=[repo_validator], help_text="owner/name"
-    )
-    github_repo_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
-    description = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["partner", "name"], name="integration_unique_name_per_partner"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def is_module(self) -> bool:
-        return self.product_area in MODULE_AREAS
-
-    @property
-    def github_url(self) -> str:
-        return f"https://github.com/{self.github_repo}"
-
-
-class Guideline(models.Model):
-    """The program's published failure reasons; the partner attests against them and
-    reviewers cite them in findings."""
-
-    code = models.CharField(max_length=16, unique=True)
-    title = models.CharField(max_length=200)
-    description = models.TextField()
-    severity = models.CharField(max_length=16, choices=GuidelineSeverity.choices)
-    order = models.PositiveSmallIntegerField(default=0)
-    active = models.BooleanField(default=True)
-
-    class Meta:
-        ordering = ["order", "code"]
-
-    def __str__(self) -> str:
-        return f"{self.code} {self.title}"
+from certifications.models.catalog import Guideline, Integration
+from certifications.models.validators import sha_validator
 
 
 def _package_complete(request: CertificationRequest) -> bool:
@@ -91,11 +31,11 @@ def _package_complete(request: CertificationRequest) -> bool:
 
 
 def _no_open_ut_findings(request: CertificationRequest) -> bool:
-    return not request.open_findings(stage="user_testing")
+    return not request.open_findings(stage=FindingStage.USER_TESTING)
 
 
 def _no_open_cr_findings(request: CertificationRequest) -> bool:
-    return not request.open_findings(stage="code_review")
+    return not request.open_findings(stage=FindingStage.CODE_REVIEW)
 
 
 class CertificationRequest(ConcurrentTransitionMixin, models.Model):
@@ -224,15 +164,18 @@ class CertificationRequest(ConcurrentTransitionMixin, models.Model):
                 missing.append("Add the test site's user access.")
         return missing
 
-    def open_findings(self, *, stage: str):
-        # "addressed" still blocks: the reviewer has to verify the fix.
+    def open_findings(self, *, stage: str) -> list[int]:
+        """Ids of this stage's findings that still block its pass transition. "addressed"
+        still blocks: the reviewer has to verify the fix (`BLOCKING_FINDING_STATUSES`)."""
         prefetched = getattr(self, "_prefetched_objects_cache", {}).get("findings")
         if prefetched is not None:  # a page that already loaded the findings
             return [
-                f.pk for f in prefetched if f.stage == stage and f.status in ("open", "addressed")
+                f.pk
+                for f in prefetched
+                if f.stage == stage and f.status in BLOCKING_FINDING_STATUSES
             ]
         return list(
-            self.findings.filter(stage=stage, status__in=("open", "addressed")).values_list(
+            self.findings.filter(stage=stage, status__in=BLOCKING_FINDING_STATUSES).values_list(
                 "pk", flat=True
             )
         )
@@ -389,120 +332,3 @@ class TransitionLog(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Transition log rows are immutable.")
-
-
-def document_upload_to(instance: Document, filename: str) -> str:
-    # The stored name is a UUID; the partner's file name is metadata only.
-    return f"documents/{instance.request_id}/{uuid.uuid4().hex}"
-
-
-class Document(models.Model):
-    request = models.ForeignKey(
-        CertificationRequest, on_delete=models.CASCADE, related_name="documents"
-    )
-    doc_type = models.CharField("Document type", max_length=32, choices=DocumentType.choices)
-    version = models.PositiveSmallIntegerField(default=1)
-    file = models.FileField(upload_to=document_upload_to, max_length=300)
-    original_name = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveBigIntegerField()
-    sha256 = models.CharField(max_length=64)
-    carried_over = models.BooleanField(default=False)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    uploaded_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["doc_type", "-version"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["request", "doc_type", "version"], name="document_version_unique"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_doc_type_display()} v{self.version}: {self.original_name}"
-
-
-class TestEnvironment(models.Model):
-    __test__ = False  # not a pytest test class
-
-    request = models.ForeignKey(
-        CertificationRequest, on_delete=models.CASCADE, related_name="environments"
-    )
-    kind = models.CharField(max_length=16, choices=EnvironmentKind.choices)
-    url = models.URLField("URL")
-    username = models.CharField(max_length=200)
-    password = EncryptedTextField()
-    notes = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["kind", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} ({self.url})"
-
-
-class CredentialReveal(models.Model):
-    """Every time a test-account password is shown in clear: who, what, when, from where."""
-
-    environment = models.ForeignKey(
-        TestEnvironment, on_delete=models.CASCADE, related_name="reveals"
-    )
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    at = models.DateTimeField(auto_now_add=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-at"]
-
-    def __str__(self) -> str:
-        return f"{self.user_id} revealed {self.environment_id} at {self.at}"
-
-
-def _verification_code() -> str:
-    # Never starting with "-" or "_": a code is pasted into URLs, e-mails and spreadsheets
-    # (where a leading "-" reads as a formula and gets escaped by the CSV export).
-    while True:
-        code = secrets.token_urlsafe(16)
-        if code[0].isalnum():
-            return code
-
-
-class Certificate(models.Model):
-    """The seal for one certified version."""
-
-    request = models.OneToOneField(
-        CertificationRequest, on_delete=models.PROTECT, related_name="certificate"
-    )
-    version = models.CharField(max_length=40)
-    commit_sha = models.CharField(max_length=40)
-    issued_at = models.DateTimeField()
-    valid_until = models.DateField()
-    verification_code = models.CharField(max_length=32, unique=True, default=_verification_code)
-    superseded_by = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="supersedes"
-    )
-
-    class Meta:
-        ordering = ["-issued_at"]
-
-    def __str__(self) -> str:
-        return f"Certificate {self.verification_code}"
-
-
-class Listing(models.Model):
-    """The integration's marketplace entry; points at the newest certified version."""
-
-    integration = models.OneToOneField(
-        Integration, on_delete=models.CASCADE, related_name="listing"
-    )
-    certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="listings")
-    title = models.CharField(max_length=200)
-    summary = models.TextField()
-    published_at = models.DateTimeField()
-
-    def __str__(self) -> str:
-        return self.title

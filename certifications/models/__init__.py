@@ -1,0 +1,44 @@
+"""The certifications models, one module per seam; Django discovers them through this
+package, and every name callers (and the migrations) import from `certifications.models`
+stays importable here.
+
+- `catalog`: Integration, Guideline
+- `requests`: CertificationRequest (with its fsm transitions), TransitionLog
+- `package`: Document, TestEnvironment, CredentialReveal
+- `certificates`: Certificate, Listing
+- `validators`: the repository and commit-SHA checks
+"""
+
+from certifications.models.catalog import Guideline, Integration
+from certifications.models.certificates import Certificate, Listing, _verification_code
+from certifications.models.package import (
+    CredentialReveal,
+    Document,
+    TestEnvironment,
+    document_upload_to,
+)
+from certifications.models.requests import CertificationRequest, TransitionLog
+from certifications.models.validators import (
+    checked_commit_sha,
+    normalize_commit_sha,
+    repo_validator,
+    sha_validator,
+)
+
+__all__ = [
+    "Certificate",
+    "CertificationRequest",
+    "CredentialReveal",
+    "Document",
+    "Guideline",
+    "Integration",
+    "Listing",
+    "TestEnvironment",
+    "TransitionLog",
+    "_verification_code",
+    "checked_commit_sha",
+    "document_upload_to",
+    "normalize_commit_sha",
+    "repo_validator",
+    "sha_validator",
+]

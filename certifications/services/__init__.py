@@ -1,0 +1,49 @@
+"""Writes of the certifications app: integrations, the request package, and every request
+transition (lock → role/state/condition check → save → log → SLA → notify after commit).
+
+One module per seam; callers import from `certifications.services`:
+
+- `common`: `CertificationError` (the app's one error type) and the edit lock
+- `package`: integrations, drafts, documents, test access, credential reveal
+- `transitions`: submit, assign, every other transition, certificate and listing, SLA
+- `recertification`: updates of a certified integration
+"""
+
+from certifications.services.common import CLEAN_EXCLUDE, CertificationError
+from certifications.services.package import (
+    credential_reveal,
+    document_add,
+    environment_delete,
+    environment_save,
+    integration_save,
+    request_create,
+    request_update_draft,
+)
+from certifications.services.recertification import request_start_update
+from certifications.services.transitions import (
+    COMMENT_REQUIRED,
+    EVENT_SUBJECTS,
+    request_assign,
+    request_submit,
+    request_transition,
+    sla_refresh,
+)
+
+__all__ = [
+    "CLEAN_EXCLUDE",
+    "COMMENT_REQUIRED",
+    "EVENT_SUBJECTS",
+    "CertificationError",
+    "credential_reveal",
+    "document_add",
+    "environment_delete",
+    "environment_save",
+    "integration_save",
+    "request_assign",
+    "request_create",
+    "request_start_update",
+    "request_submit",
+    "request_transition",
+    "request_update_draft",
+    "sla_refresh",
+]

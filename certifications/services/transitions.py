@@ -1,0 +1,324 @@
+"""Request transitions: each one locks the row, checks role, state and conditions, saves,
+writes its log row, recomputes the SLA clock, and notifies after commit. `cr_pass` issues
+the certificate and `publish` the listing in the same transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from certifications import permissions as perms
+from certifications import sla
+from certifications.enums import KIND_QUOTA, QuotaUse, RequestState
+from certifications.models import (
+    Certificate,
+    CertificationRequest,
+    Listing,
+    TransitionLog,
+    checked_commit_sha,
+)
+from certifications.services.common import CertificationError, request_link
+from certifications.signals import request_reviewer_changed, request_transitioned
+from certifications.updates import deployment_slot
+from certportal import roles
+from certportal.fsm import fire
+from certportal.links import link
+from certportal.outbox import notify
+from partners import selectors as partner_selectors
+from partners import services as partner_services
+from partners.models import Agreement
+
+
+def _log_and_refresh(
+    request: CertificationRequest,
+    *,
+    actor: Any,
+    transition: str,
+    from_state: str,
+    comment: str,
+    at: dt.datetime,
+) -> None:
+    """Write the transition's one immutable log row, recompute the SLA clock from the log
+    (the log is its source), and announce the transition only after commit so receivers
+    (GitHub access sync, reminders) never see a state that was rolled back."""
+    TransitionLog.objects.create(
+        request=request,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        transition=transition,
+        from_state=from_state,
+        to_state=request.state,
+        comment=comment,
+        at=at,
+    )
+    sla_refresh(request)
+    request_id, to_state = request.pk, request.state
+    transaction.on_commit(
+        lambda: request_transitioned.send(
+            sender=CertificationRequest,
+            request_id=request_id,
+            transition=transition,
+            from_state=from_state,
+            to_state=to_state,
+        )
+    )
+
+
+def sla_refresh(request: CertificationRequest) -> None:
+    """Recompute the SLA fields from the log (cheap: a handful of rows per request)."""
+    entries = request.log.order_by("at", "id").values_list("to_state", "at")
+    clock = sla.clock_from_log(entries, kind=request.kind)
+    request.sla_target_days = clock.target_days
+    request.sla_elapsed_seconds = clock.elapsed_seconds
+    request.sla_running_since = clock.running_since
+    request.sla_due_at = clock.due_at()
+    request.save(
+        update_fields=["sla_target_days", "sla_elapsed_seconds", "sla_running_since", "sla_due_at"]
+    )
+
+
+def _recipients(request: CertificationRequest) -> list[Any]:
+    """The partner's members and the assigned reviewer: everyone who follows the request."""
+    people = partner_services.partner_members(request.integration.partner_id)
+    if request.assigned_reviewer_id:
+        people.append(request.assigned_reviewer)
+    return people
+
+
+EVENT_SUBJECTS = {
+    "submit": "{r} was submitted for certification",
+    "intake_ok": "{r} entered user testing",
+    "intake_incomplete": "{r}: the package is incomplete — changes requested",
+    "ut_pass": "{r} passed user testing and entered code review",
+    "ut_changes": "{r}: changes requested after user testing",
+    "cr_pass": "{r} is certified",
+    "cr_changes": "{r}: changes requested after code review",
+    "resubmit": "{r} was resubmitted and is back in user testing",
+    "publish": "{r} is published on the marketplace",
+    "withdraw": "{r} was withdrawn",
+    "reject": "{r} was rejected",
+    "hold": "{r} is on hold",
+    "resume": "{r} review resumed",
+}
+COMMENT_REQUIRED = {"intake_incomplete", "ut_changes", "cr_changes", "reject", "hold"}
+
+
+def _notify_transition(request: CertificationRequest, name: str, comment: str) -> None:
+    notify(
+        recipients=_recipients(request),
+        event=f"request_{name}",
+        subject=EVENT_SUBJECTS[name].format(r=f"{request.integration} {request.version}"),
+        context={"request": request, "message": comment, "state": request.get_state_display()},
+        link=request_link(request),
+        critical=name not in ("intake_ok", "ut_pass", "resume"),
+    )
+
+
+def request_transition(
+    *, request: CertificationRequest, name: str, actor: Any, comment: str = "", **kwargs: Any
+) -> CertificationRequest:
+    """Fire any request transition except submit (see `request_submit`, which also spends
+    quota). Side effects in the same transaction: a withdrawal before user testing gives the
+    quota back, `cr_pass` issues the certificate, `publish` creates the listing; everyone
+    following the request is notified."""
+    if name == "submit":
+        return request_submit(request=request, actor=actor)
+    if name not in EVENT_SUBJECTS:
+        raise CertificationError(f"Unknown action {name!r}.")
+    if name in COMMENT_REQUIRED and not comment.strip():
+        raise CertificationError("Add a comment explaining this to the partner.")
+    now = timezone.now()
+    with transaction.atomic():
+        locked = (
+            CertificationRequest.objects.select_for_update(of=("self",))
+            .select_related("integration", "assigned_reviewer")
+            .get(pk=request.pk)
+        )
+        unmet = None
+        if name in ("ut_pass", "cr_pass"):
+            unmet = "Resolve or verify every open finding of this stage first."
+        if name == "resubmit":
+            kwargs.setdefault("commit_sha", locked.commit_sha)
+            kwargs.setdefault("change_summary", comment)
+            try:
+                kwargs["commit_sha"] = checked_commit_sha(kwargs["commit_sha"])
+            except ValidationError as exc:
+                raise CertificationError(
+                    "Enter the new commit SHA (7–40 hexadecimal characters)."
+                ) from exc
+        if name in ("cr_pass", "withdraw", "reject"):
+            kwargs["at"] = now
+        from_state = fire(
+            locked, name, actor=actor, error=CertificationError, unmet=unmet, **kwargs
+        )
+        _log_and_refresh(
+            locked, actor=actor, transition=name, from_state=from_state, comment=comment, at=now
+        )
+        if (
+            name == "withdraw"
+            and not locked.log.filter(to_state=RequestState.USER_TESTING).exists()
+        ):
+            partner_services.quota_refund(
+                request_id=locked.pk, actor=actor, reason="Withdrawn before review started"
+            )
+        if name == "cr_pass":
+            _issue_certificate(locked, at=now)
+        if name == "publish":
+            _publish_listing(locked, at=now)
+        _notify_transition(locked, name, comment)
+    return locked
+
+
+def request_submit(*, request: CertificationRequest, actor: Any) -> CertificationRequest:
+    """Submit a complete package: checks eligibility and consumes one quota unit of the
+    agreement in force, holding the agreement row lock so concurrent submissions cannot
+    overspend."""
+    now = timezone.now()
+    with transaction.atomic():
+        locked = (
+            CertificationRequest.objects.select_for_update(of=("self",))
+            .select_related("integration__partner")
+            .get(pk=request.pk)
+        )
+        if not perms.is_request_partner_admin(locked, actor):
+            raise CertificationError(
+                "Only your organisation's admins can submit.", code="not_allowed"
+            )
+        quota_use = KIND_QUOTA[locked.kind]
+        partner = locked.integration.partner
+        agreement = partner_selectors.agreement_in_force(partner=partner)
+        if agreement is not None:
+            agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
+        unmet = partner_services.eligibility_check(
+            partner=partner, quota_kind=None if quota_use == QuotaUse.NONE else quota_use
+        )
+        if unmet:
+            raise CertificationError(" ".join(u.message for u in unmet), code="unmet")
+        missing = locked.missing_items()
+        from_state = fire(
+            locked,
+            "submit",
+            actor=actor,
+            error=CertificationError,
+            unmet="The package is not complete: " + " ".join(missing),
+            at=now,
+        )
+        if quota_use != QuotaUse.NONE:
+            partner_services.quota_consume(
+                agreement=agreement, kind=quota_use, request_id=locked.pk, actor=actor
+            )
+        _log_and_refresh(
+            locked, actor=actor, transition="submit", from_state=from_state, comment="", at=now
+        )
+        _notify_transition(locked, "submit", "")
+        notify(
+            recipients=roles.staff_in(roles.REVIEWER) if not locked.assigned_reviewer_id else [],
+            event="request_new_in_queue",
+            subject=f"New in the review queue: {locked.integration} {locked.version}",
+            context={"request": locked},
+            link=link("admin:certifications_certificationrequest_change", locked.pk),
+            critical=False,
+        )
+    return locked
+
+
+def request_assign(
+    *, request: CertificationRequest, reviewer: Any, actor: Any
+) -> CertificationRequest:
+    """Assign a reviewer: reviewers may claim for themselves; managers assign anyone."""
+    if reviewer is not None and not roles.is_reviewer(reviewer):
+        raise CertificationError(f"{reviewer} is not a reviewer.")
+    is_self = reviewer is not None and actor.pk == reviewer.pk
+    if not (
+        roles.is_partner_manager(actor)
+        or (roles.is_reviewer(actor) and (is_self or reviewer is None))
+    ):
+        raise CertificationError(
+            "Only partner managers assign other reviewers.", code="not_allowed"
+        )
+    with transaction.atomic():
+        locked = (
+            CertificationRequest.objects.select_for_update(of=("self",))
+            .select_related("integration")
+            .get(pk=request.pk)
+        )
+        if locked.is_final or locked.state == RequestState.DRAFT:
+            raise CertificationError("Only submitted requests can be assigned.", code="wrong_state")
+        previous = locked.assigned_reviewer_id
+        locked.assigned_reviewer = reviewer
+        locked.save(update_fields=["assigned_reviewer", "updated_at"])
+        TransitionLog.objects.create(
+            request=locked,
+            actor=actor,
+            transition="assign",
+            from_state=locked.state,
+            to_state=locked.state,
+            comment=f"Assigned to {reviewer.get_full_name() or reviewer.username}"
+            if reviewer
+            else "Unassigned",
+            at=timezone.now(),
+        )
+        if reviewer is not None and reviewer.pk != actor.pk:
+            notify(
+                recipients=[reviewer],
+                event="request_assigned",
+                subject=f"You were assigned {locked.integration} {locked.version}",
+                context={"request": locked},
+                link=link("admin:certifications_certificationrequest_change", locked.pk),
+            )
+        if previous != locked.assigned_reviewer_id:
+            rid = locked.pk
+            transaction.on_commit(
+                lambda: request_reviewer_changed.send(sender=CertificationRequest, request_id=rid)
+            )
+    return locked
+
+
+def _issue_certificate(request: CertificationRequest, *, at: dt.datetime) -> Certificate:
+    """Issue the seal of a version that passed code review. It is valid until the agreement
+    in force ends (a year without one), supersedes the integration's earlier seals, moves
+    the listing to this version, and schedules a module update into the next deployment
+    cycle."""
+    agreement = partner_selectors.agreement_in_force(
+        partner=request.integration.partner_id, on=at.date()
+    )
+    valid_until = agreement.term_end if agreement else (at + dt.timedelta(days=365)).date()
+    certificate = Certificate.objects.create(
+        request=request,
+        version=request.version,
+        commit_sha=request.commit_sha,
+        issued_at=at,
+        valid_until=valid_until,
+    )
+    previous = Certificate.objects.filter(
+        request__integration=request.integration, superseded_by__isnull=True
+    ).exclude(pk=certificate.pk)
+    previous.update(superseded_by=certificate)
+    if request.update_of_id and request.integration.is_module:
+        request.deployment_date = deployment_slot(at.date()).deploy_on
+        request.save(update_fields=["deployment_date"])
+    listing = Listing.objects.filter(integration=request.integration).first()
+    if listing is not None:
+        # A later certified version supersedes the earlier one on the listing.
+        listing.certificate = certificate
+        listing.save(update_fields=["certificate"])
+    return certificate
+
+
+def _publish_listing(request: CertificationRequest, *, at: dt.datetime) -> Listing:
+    """Create or refresh the integration's one marketplace listing, pointing at this
+    version's seal."""
+    certificate = request.certificate
+    listing, _ = Listing.objects.update_or_create(
+        integration=request.integration,
+        defaults={
+            "certificate": certificate,
+            "title": request.integration.name,
+            "summary": request.integration.description or request.integration.name,
+            "published_at": at,
+        },
+    )
+    return listing
