@@ -1,5 +1,5 @@
 """Certification records in the back office. The review queue and the request page
-(CertificationRequest) live in reviews/admin.py, where the review work happens."""
+(CertificationRequest) live in the reviews/admin package, where the review work happens."""
 
 from __future__ import annotations
 

@@ -39,7 +39,7 @@ def mermaid() -> str:
 def document() -> str:
     return (
         "# Certification request state machine\n\n"
-        "Generated from `certifications/models.py` by "
+        "Generated from `certifications/models/requests.py` by "
         "`python manage.py request_state_diagram --write`; a test fails when it is stale.\n\n"
         + mermaid()
         + "\n| from | to | transition |\n|---|---|---|\n"

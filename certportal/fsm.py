@@ -14,6 +14,24 @@ from django_fsm import can_proceed
 from certportal.errors import ProgramError
 
 
+def check(
+    obj: models.Model, name: str, *, actor: Any, error: type[ProgramError] = ProgramError
+) -> None:
+    """Refuse transition `name` unless `obj` is in one of its source states and its
+    `permission=` predicate allows `actor`. Conditions are not checked: a refusal for the
+    role never reveals which condition is unmet. `fire` calls it; a service calls it first
+    when it must refuse the role before other reads (eligibility, quota)."""
+    method = getattr(obj, name)
+    label = name.replace("_", " ")
+    if not can_proceed(method, check_conditions=False):
+        state = obj.get_state_display() if hasattr(obj, "get_state_display") else obj.state
+        raise error(f"Cannot {label}: it is {str(state).lower()}.", code="wrong_state")
+    # django_fsm.has_transition_perm() also requires the conditions: check the role alone.
+    meta = method._django_fsm
+    if not meta.has_transition_perm(obj, meta.field.get_state(obj), actor):
+        raise error(f"Your role does not allow you to {label} this.", code="not_allowed")
+
+
 def fire(
     obj: models.Model,
     name: str,
@@ -26,17 +44,15 @@ def fire(
 ) -> str:
     """Fire transition `name` on a locked `obj` and save it. Returns the previous state.
 
-    `check_perm=False` is for the system (periodic tasks), never for a person."""
+    `check_perm=False` is for the system (periodic tasks) and for a service that has just
+    called `check` for the same person, never to skip the role of a person."""
     method = getattr(obj, name)
     label = name.replace("_", " ")
-    if not can_proceed(method, check_conditions=False):
+    if check_perm:
+        check(obj, name, actor=actor, error=error)
+    elif not can_proceed(method, check_conditions=False):
         state = obj.get_state_display() if hasattr(obj, "get_state_display") else obj.state
         raise error(f"Cannot {label}: it is {str(state).lower()}.", code="wrong_state")
-    # django_fsm.has_transition_perm() also requires the conditions; check the role alone
-    # first so a refusal for the role never reveals which condition is unmet.
-    meta = method._django_fsm
-    if check_perm and not meta.has_transition_perm(obj, meta.field.get_state(obj), actor):
-        raise error(f"Your role does not allow you to {label} this.", code="not_allowed")
     if not can_proceed(method):
         raise error(unmet or f"Cannot {label} yet: a required condition is not met.", code="unmet")
     previous = obj.state

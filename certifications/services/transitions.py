@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from certifications import permissions as perms
 from certifications import sla
 from certifications.enums import KIND_QUOTA, QuotaUse, RequestState
 from certifications.models import (
@@ -24,7 +23,7 @@ from certifications.models import (
 from certifications.services.common import CertificationError, request_link
 from certifications.signals import request_reviewer_changed, request_transitioned
 from certifications.updates import deployment_slot
-from certportal import roles
+from certportal import fsm, roles
 from certportal.fsm import fire
 from certportal.links import link
 from certportal.outbox import notify
@@ -183,10 +182,8 @@ def request_submit(*, request: CertificationRequest, actor: Any) -> Certificatio
             .select_related("integration__partner")
             .get(pk=request.pk)
         )
-        if not perms.is_request_partner_admin(locked, actor):
-            raise CertificationError(
-                "Only your organisation's admins can submit.", code="not_allowed"
-            )
+        # The role (the transition's permission) before the eligibility and quota reads.
+        fsm.check(locked, "submit", actor=actor, error=CertificationError)
         quota_use = KIND_QUOTA[locked.kind]
         partner = locked.integration.partner
         agreement = partner_selectors.agreement_in_force(partner=partner)
@@ -204,6 +201,7 @@ def request_submit(*, request: CertificationRequest, actor: Any) -> Certificatio
             actor=actor,
             error=CertificationError,
             unmet="The package is not complete: " + " ".join(missing),
+            check_perm=False,  # checked above, under the same lock
             at=now,
         )
         if quota_use != QuotaUse.NONE:

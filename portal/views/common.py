@@ -1,4 +1,5 @@
-"""What the portal's certification pages share: the person's own rows (scoped by selector and by membership) and display labels."""
+"""What the portal's certification pages share: the person's own rows (scoped by their
+selector and by the person's memberships) and display labels."""
 
 from __future__ import annotations
 
@@ -6,12 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from certifications import selectors, sla
-from certifications.enums import (
-    RequestState,
-)
-from partners.enums import MemberRole
-
-DEV, ADMIN = MemberRole.DEVELOPER, MemberRole.ADMIN
+from certifications.enums import RequestState
 
 
 def state_label(state: str | None) -> str:
@@ -19,6 +15,7 @@ def state_label(state: str | None) -> str:
 
 
 def sla_info(req, now=None) -> dict:
+    """The SLA clock of a request as the partner sees it: due date, status, days left."""
     now = now or timezone.now()
     status = sla.status(state=req.state, due_at=req.sla_due_at, now=now)
     return {
@@ -30,6 +27,8 @@ def sla_info(req, now=None) -> dict:
 
 
 def scoped_requests(request):
+    """Requests the person may see, limited to their own organisations (staff who are not
+    members see none here)."""
     return selectors.requests_for(user=request.user).filter(
         integration__partner_id__in=request.portal.partner_ids
     )

@@ -6,12 +6,8 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 
 from certifications import selectors, services
-from certifications.enums import (
-    WAITING_ON_PARTNER,
-)
-from certifications.forms import (
-    IntegrationForm,
-)
+from certifications.enums import WAITING_ON_PARTNER
+from certifications.forms import IntegrationForm
 from certportal.errors import ProgramError
 from certportal.links import link
 from partners import selectors as partner_selectors
@@ -26,7 +22,7 @@ from reviews import selectors as review_selectors
 from reviews.access import repo_access_grants_for
 from reviews.github import is_configured as github_is_configured
 
-DEV, ADMIN = MemberRole.DEVELOPER, MemberRole.ADMIN
+DEV = MemberRole.DEVELOPER
 
 
 # --- Dashboard ---------------------------------------------------------------------------

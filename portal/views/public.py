@@ -10,10 +10,6 @@ from django.utils import timezone
 from certifications import selectors
 from certportal.pagecache import cached_view
 from partners import selectors as partner_selectors
-from partners.enums import MemberRole
-
-DEV, ADMIN = MemberRole.DEVELOPER, MemberRole.ADMIN
-
 
 # --- Public verification -------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""A certification request's page and its actions: resubmit, withdraw, reply to a finding, download a document."""
+"""A certification request's page and its actions: resubmit, withdraw, reply to a finding,
+download a document."""
 
 from __future__ import annotations
 

@@ -20,6 +20,7 @@ from certifications.enums import RequestState
 from certportal.errors import ProgramError
 from partners.enums import MemberRole
 from portal.context import paginate, portal_view, render_portal, require_role
+from portal.views.common import scoped_integrations
 from support import permissions as perms
 from support import selectors, services
 from support.enums import OPEN_TICKET_STATES, TicketState
@@ -214,12 +215,7 @@ def planned_deployments(integration, today):
 
 @portal_view
 def integration_support(request, pk):
-    integration = get_object_or_404(
-        cert_selectors.integrations_for(user=request.user)
-        .filter(partner_id__in=request.portal.partner_ids)
-        .select_related("partner"),
-        pk=pk,
-    )
+    integration = get_object_or_404(scoped_integrations(request).select_related("partner"), pk=pk)
     certified = cert_selectors.latest_certified(integration)
     certificate = getattr(certified, "certificate", None) if certified else None
     plan = selectors.support_plan_for(integration.partner_id)

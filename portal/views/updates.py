@@ -19,6 +19,7 @@ from certportal.errors import ProgramError
 from partners import selectors as partner_selectors
 from partners.enums import MemberRole
 from portal.context import portal_view, render_portal, require_role
+from portal.views.common import scoped_integrations
 
 TEMPLATE = "updates/update_start.html"
 
@@ -55,12 +56,7 @@ def _path_context(integration, data) -> dict:
 
 @portal_view
 def update_start(request, pk):
-    integration = get_object_or_404(
-        selectors.integrations_for(user=request.user)
-        .filter(partner_id__in=request.portal.partner_ids)
-        .select_related("partner"),
-        pk=pk,
-    )
+    integration = get_object_or_404(scoped_integrations(request).select_related("partner"), pk=pk)
     require_role(request, MemberRole.DEVELOPER, integration.partner_id)
     certified = selectors.latest_certified(integration)
     context = {

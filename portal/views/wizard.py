@@ -1,4 +1,5 @@
-"""The five-step submission wizard: version and commit, README and checklist, documents, test access, review and submit."""
+"""The five-step submission wizard: version and commit, README and checklist, documents,
+test access, review and submit."""
 
 from __future__ import annotations
 
