@@ -3,7 +3,7 @@ from django.apps import AppConfig
 
 class CertportalConfig(AppConfig):
     name = "certportal"
-    verbose_name = "Portal"
+    verbose_name = "Audit trail and notifications"
 
     def ready(self) -> None:
         from certportal import cache_invalidation
