@@ -8,6 +8,25 @@ PYTEST_ARGS ?=
 
 .PHONY: install run serve worker beat test lint format migrations-check seed bench seed-scale bench-notifications clean
 
+# `supervise NAME COMMAND...` (a shell function for the recipes below): runs COMMAND and
+# starts it again 2 s after it exits, for any reason, until the shell gets TERM (passed on
+# to COMMAND) or INT (which the terminal already sent COMMAND). No process is trusted to
+# stay up: a Celery worker or beat that dies comes back (docs/operations.md).
+SUPERVISE = supervise() { \
+	name=$$1; shift; child=; stopping=; \
+	trap 'stopping=1' INT; \
+	trap 'stopping=1; [ -z "$$child" ] || kill -TERM "$$child" 2>/dev/null' TERM; \
+	while :; do \
+		"$$@" & child=$$!; \
+		wait "$$child"; status=$$?; \
+		while kill -0 "$$child" 2>/dev/null; do wait "$$child"; status=$$?; done; \
+		[ -z "$$stopping" ] || return 0; \
+		echo "$$name exited (status $$status); starting it again in 2 s" >&2; \
+		sleep 2; \
+		[ -z "$$stopping" ] || return 0; \
+	done; \
+}
+
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
@@ -21,10 +40,11 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	@if [ -n "$$REDIS_URL" ]; then \
-		echo "REDIS_URL is set: starting a Celery worker and beat alongside the web server"; \
-		$(BIN)/celery -A config worker --loglevel INFO --concurrency 2 & worker=$$!; \
-		$(BIN)/celery -A config beat --loglevel INFO --schedule var/celerybeat-schedule & beat=$$!; \
-		trap 'kill $$worker $$beat 2>/dev/null' EXIT INT TERM; \
+		echo "REDIS_URL is set: starting a Celery worker and beat alongside the web server (restarted if they die)"; \
+		$(SUPERVISE); \
+		supervise worker $(BIN)/celery -A config worker --loglevel INFO --concurrency 2 & worker=$$!; \
+		supervise beat $(BIN)/celery -A config beat --loglevel INFO --schedule var/celerybeat-schedule & beat=$$!; \
+		trap 'kill -TERM $$worker $$beat 2>/dev/null' EXIT INT TERM; \
 	else \
 		echo "No REDIS_URL: background tasks run in-process after each commit"; \
 	fi; \
@@ -35,11 +55,11 @@ serve: install
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 worker: install
-	$(BIN)/celery -A config worker --loglevel INFO --concurrency 2
+	@$(SUPERVISE); supervise worker $(BIN)/celery -A config worker --loglevel INFO --concurrency 2
 
 beat: install
 	@mkdir -p var
-	$(BIN)/celery -A config beat --loglevel INFO --schedule var/celerybeat-schedule
+	@$(SUPERVISE); supervise beat $(BIN)/celery -A config beat --loglevel INFO --schedule var/celerybeat-schedule
 
 lint: install
 	$(BIN)/ruff check .

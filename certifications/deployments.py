@@ -12,11 +12,33 @@ from itertools import groupby
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from certifications.enums import RequestState
 from certifications.models import CertificationRequest
 from certifications.updates import DeploymentSlot, deployment_slot
+
+# The days the calendar can show: far from date.min and date.max, where its arithmetic (16
+# weeks either side of a page, the step to the next cycle) would overflow (issue 20).
+CALENDAR_FIRST_DAY = dt.date(2000, 1, 1)
+CALENDAR_LAST_DAY = dt.date(2099, 12, 31)
+
+
+def validate_calendar_day(day: dt.date | None) -> None:
+    """Refuse a calendar day outside the calendar's range (a form error, not a 500)."""
+    if day is not None and not CALENDAR_FIRST_DAY <= day <= CALENDAR_LAST_DAY:
+        raise ValidationError(
+            f"Choose a day between {CALENDAR_FIRST_DAY:%d %b %Y} and {CALENDAR_LAST_DAY:%d %b %Y}.",
+            code="calendar_range",
+        )
+
+
+def is_cycle_day(day: dt.date) -> bool:
+    """Whether `day` is a deployment day; days outside the calendar's range never are."""
+    if not CALENDAR_FIRST_DAY <= day <= CALENDAR_LAST_DAY:
+        return False
+    return day in cycle_days_between(day, day)
 
 
 def cycle_days_between(start: dt.date, end: dt.date) -> list[dt.date]:

@@ -6,7 +6,14 @@ from __future__ import annotations
 from django import forms
 
 from certifications.enums import ChecklistAnswer, DocumentType, EnvironmentKind, RequestKind
-from certifications.models import Integration, checked_commit_sha, repo_validator
+from certifications.models import (
+    NOTE_MAX_LENGTH,
+    TEXT_MAX_LENGTH,
+    Integration,
+    checked_commit_sha,
+    repo_validator,
+)
+from partners.forms import MAX_ROW_ID, PASSWORD_MAX_LENGTH
 
 
 class IntegrationForm(forms.ModelForm):
@@ -77,22 +84,44 @@ class DocumentForm(forms.Form):
 
 class EnvironmentForm(forms.Form):
     kind = forms.ChoiceField(label="Kind of access", choices=EnvironmentKind.choices)
-    url = forms.URLField(label="URL", assume_scheme="https")
+    url = forms.URLField(label="URL", max_length=200, assume_scheme="https")
     username = forms.CharField(label="Username", max_length=200)
     # Never re-rendered: a typed password does not come back in the page.
     password = forms.CharField(
-        label="Password", widget=forms.PasswordInput(render_value=False), strip=False
+        label="Password",
+        max_length=PASSWORD_MAX_LENGTH,
+        widget=forms.PasswordInput(render_value=False),
+        strip=False,
     )
     notes = forms.CharField(
-        label="Notes (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label="Notes (optional)",
+        max_length=NOTE_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class EnvironmentRemoveForm(forms.Form):
+    """The Remove button of one test-access row, posted to the same step as the add form
+    (`action` tells them apart). The view looks `env` up among the request's own rows, so
+    another request's id is a 404."""
+
+    action = forms.ChoiceField(choices=[("delete", "Remove")], widget=forms.HiddenInput)
+    env = forms.IntegerField(min_value=1, max_value=MAX_ROW_ID, widget=forms.HiddenInput)
+
+    def is_removal(self) -> bool:
+        """Whether the Remove button sent this POST (valid or not)."""
+        return self.is_bound and self["action"].value() == "delete"
 
 
 class ResubmitForm(forms.Form):
     commit_sha = forms.CharField(label="New commit SHA", max_length=40)
-    change_summary = forms.CharField(label="What changed", widget=forms.Textarea(attrs={"rows": 3}))
+    change_summary = forms.CharField(
+        label="What changed", max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
     comment = forms.CharField(
         label="Comment for the reviewer (optional)",
+        max_length=NOTE_MAX_LENGTH,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -101,6 +130,19 @@ class ResubmitForm(forms.Form):
         return checked_commit_sha(self.cleaned_data["commit_sha"])
 
 
+class WithdrawForm(forms.Form):
+    comment = forms.CharField(
+        label="Reason for withdrawing (optional)", max_length=NOTE_MAX_LENGTH, required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        # The request page also shows the resubmit form, which has a `comment` too.
+        kwargs.setdefault("auto_id", "withdraw_%s")
+        super().__init__(*args, **kwargs)
+
+
 class FindingReplyForm(forms.Form):
-    body = forms.CharField(label="Your reply", widget=forms.Textarea(attrs={"rows": 3}))
+    body = forms.CharField(
+        label="Your reply", max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
     mark_addressed = forms.BooleanField(label="Mark as addressed", required=False)

@@ -4,6 +4,7 @@ organisations' rows; vendor staff see all; everybody else sees nothing."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
@@ -86,8 +87,16 @@ def timeline(request: CertificationRequest) -> QuerySet[TransitionLog]:
     return request.log.select_related("actor").order_by("at", "id")
 
 
+# A verification code as `_verification_code` makes them (URL-safe base64, 22 characters
+# today, at most the column's 32).
+VERIFICATION_CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
+
 def certificate_by_code(code: str) -> Certificate | None:
-    """Public verification: no login, only the certificate's own facts."""
+    """Public verification: no login, only the certificate's own facts. A value that cannot
+    be a code finds nothing without asking the database (PostgreSQL refuses NUL in it)."""
+    if not VERIFICATION_CODE.fullmatch(code):
+        return None
     return (
         Certificate.objects.select_related("request__integration__partner", "superseded_by")
         .filter(verification_code=code)

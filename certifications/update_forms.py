@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from certifications.enums import DocumentType
+from certifications.models import TEXT_MAX_LENGTH
 from certifications.updates import MAJOR_CHANGE_DEFINITION, ChangeSize
 
 # Release notes are always required for an update; these are flagged by the partner.
@@ -33,7 +34,9 @@ class UpdateForm(forms.Form):
         help_text="For player plugins this decides whether the code is reviewed again.",
     )
     change_summary = forms.CharField(
-        label="Summary of the changes", widget=forms.Textarea(attrs={"rows": 4})
+        label="Summary of the changes",
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     docs_to_update = forms.MultipleChoiceField(
         label="Documents that change",
@@ -43,3 +46,12 @@ class UpdateForm(forms.Form):
         help_text="Release notes are always required. Documents you tick must be uploaded "
         "anew; the others are carried over from the certified version.",
     )
+
+
+class UpdateConfirmForm(forms.Form):
+    """The second step's "Start the update" button: the first step only shows the path."""
+
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def confirmed(self) -> bool:
+        return self.is_valid() and self.cleaned_data["confirm"]

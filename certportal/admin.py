@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from certportal import roles
+from certportal import admin_fixes, roles  # noqa: F401  (admin_fixes: see its docstring)
 from certportal.models import AuditEvent, Notification, UserProfile
 
 

@@ -6,6 +6,7 @@ class CertportalConfig(AppConfig):
     verbose_name = "Audit trail and notifications"
 
     def ready(self) -> None:
-        from certportal import cache_invalidation
+        # Importing auth connects the per-address login-failure counter.
+        from certportal import auth, cache_invalidation  # noqa: F401
 
         cache_invalidation.connect()

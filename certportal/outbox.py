@@ -3,14 +3,19 @@
 `notify()` writes one Notification row per recipient inside the caller's transaction and
 enqueues delivery after commit, one task per BATCH_SIZE rows of a transaction. If the
 broker is down the rows stay pending and the periodic sweep (`certportal.delivery.sweep`)
-sends them. The in-app side (unread count, mark read, e-mail preference) is here too.
+sends them. Publishing happens on a background thread, so a request never waits on the
+broker. The in-app side (unread count, mark read, e-mail preference) is here too.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
+import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_futures
 from typing import Any
 
 from django.conf import settings
@@ -97,7 +102,7 @@ class _Batch:
     def flush(self) -> None:
         ids, self.ids = self.ids, []
         if ids:
-            _enqueue(ids)
+            _publish_after_commit(ids)
 
 
 _local = threading.local()
@@ -133,9 +138,9 @@ def _enqueue_on_commit(ids: list[int]) -> None:
     transaction.on_commit(hook)
 
 
-def _enqueue(ids: list[int]) -> None:
-    """Publish one delivery task per BATCH_SIZE ids; a broker outage only delays delivery
-    (the rows stay pending and the sweep sends them)."""
+def _enqueue(ids: list[int]) -> bool:
+    """Publish one delivery task per BATCH_SIZE ids, here and now. Returns False when the
+    broker refused: the rows not published stay pending and the sweep sends them."""
     for start in range(0, len(ids), BATCH_SIZE):
         chunk = ids[start : start + BATCH_SIZE]
         try:
@@ -146,7 +151,102 @@ def _enqueue(ids: list[int]) -> None:
                 len(ids) - start,
                 exc,
             )
+            return False
+    return True
+
+
+def _publish_after_commit(ids: list[int]) -> None:
+    """Hand a committed transaction's ids to the publisher; run in-process tasks (no
+    broker: `task_always_eager`) right here, as their callers expect."""
+    if task_deliver_notifications.app.conf.task_always_eager:
+        _enqueue(ids)
+    else:
+        _publisher.submit(ids)
+
+
+class _Publisher:
+    """Publishes the delivery tasks from one background thread per process.
+
+    The outbox row is already the durable record; the task only makes delivery prompt. So
+    a user's request must not wait on the broker (issue 20: with Redis down every
+    notifying POST took ~2 s, kombu's connection retry, before the sweep took over). The
+    request hands its ids over and returns; this thread publishes them. After a publish to
+    a broker fails, publishing to that broker is skipped for BREAKER_SECONDS (a circuit
+    breaker): the rows go straight to the sweep instead of queueing one connect timeout
+    after another behind the dead broker, and the next attempt after the pause finds out
+    whether it is back."""
+
+    BREAKER_SECONDS = 10.0
+    # Submitted but not yet published; past this many (a broker that hangs instead of
+    # refusing) new ids go to the sweep rather than into memory.
+    MAX_QUEUED = 1000
+
+    def __init__(self) -> None:
+        self._init_state()
+        # A forked child (gunicorn --preload, a prefork pool process) inherits the
+        # executor object but not its thread, and maybe a lock held mid-operation.
+        os.register_at_fork(after_in_child=self._init_state)
+
+    def _init_state(self) -> None:
+        self._lock = threading.Lock()
+        self._executor: ThreadPoolExecutor | None = None
+        self._queued: set[Future[None]] = set()
+        self._open_until: dict[str, float] = {}  # broker URL -> time.monotonic()
+
+    @staticmethod
+    def _broker() -> str:
+        return str(task_deliver_notifications.app.conf.broker_url)
+
+    def is_open(self, broker: str) -> bool:
+        """True while publishing to `broker` is paused after a failure."""
+        return time.monotonic() < self._open_until.get(broker, 0.0)
+
+    def submit(self, ids: list[int]) -> None:
+        broker = self._broker()
+        if self.is_open(broker):
+            logger.info(
+                "Broker unreachable a moment ago: %d notifications left for the sweep", len(ids)
+            )
             return
+        with self._lock:
+            if len(self._queued) >= self.MAX_QUEUED:
+                logger.warning(
+                    "Publisher backlog full: %d notifications left for the sweep", len(ids)
+                )
+                return
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(1, thread_name_prefix="outbox-publish")
+            future = self._executor.submit(self._publish, broker, ids)
+            self._queued.add(future)
+        future.add_done_callback(self._done)
+
+    def _done(self, future: Future[None]) -> None:
+        with self._lock:
+            self._queued.discard(future)
+
+    def _publish(self, broker: str, ids: list[int]) -> None:
+        conf = task_deliver_notifications.app.conf
+        if self.is_open(broker) or conf.task_always_eager or self._broker() != broker:
+            # The breaker opened while these waited, or the app now publishes elsewhere
+            # (tests switch brokers): the sweep sends them, never a broker they did not mean.
+            return
+        if not _enqueue(ids):
+            self._open_until[broker] = time.monotonic() + self.BREAKER_SECONDS
+
+    def drain(self, timeout: float = 10.0) -> bool:
+        """Wait until everything submitted so far was published or given up (tests, and a
+        process that wants its queue empty before exiting). True if it finished in time."""
+        with self._lock:
+            queued = set(self._queued)
+        return not wait_futures(queued, timeout=timeout).not_done
+
+
+_publisher = _Publisher()
+
+
+def publisher_drain(timeout: float = 10.0) -> bool:
+    """See `_Publisher.drain`."""
+    return _publisher.drain(timeout)
 
 
 def unread_count(user: Any) -> int:

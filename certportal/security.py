@@ -2,9 +2,11 @@
 
 * `log_denial` writes one WARNING record to the "certportal.security" logger for every
   authorization denial (403, and the 404 a foreign tenant's object gives): who, which path,
-  when (the record's own timestamp plus an ISO time in the message) and why. Values a user
-  controls (username, path, reason) are written with `%r`, so a `\\r\\n` in a username
-  cannot forge a second log line.
+  when (the record's own timestamp plus an ISO time in the message), from which address and
+  why. Values a user controls (username, path, reason) are written with `%r`, so a `\\r\\n`
+  in a username cannot forge a second log line. The address is
+  `certportal.client_address.client_ip`, the one the credential-reveal audit and the
+  sign-in lockout record, so the three can be joined; it is a validated IP address or `-`.
 * `recent_login` tells whether this session signed in recently enough for a sensitive
   action (step-up, ASVS 3.7.1). The login time is stored in the session by a
   `user_logged_in` receiver; a session without it counts as too old.
@@ -25,6 +27,8 @@ from django.core.exceptions import PermissionDenied
 from django.dispatch import receiver
 from django.utils import timezone
 
+from certportal.client_address import client_ip
+
 logger = logging.getLogger("certportal.security")
 
 LOGIN_AT_SESSION_KEY = "certportal_login_at"
@@ -44,15 +48,21 @@ def log_denial(request: Any, status: int, reason: str = "") -> None:
         return
     with contextlib.suppress(AttributeError):  # exotic request objects
         request._certportal_denial_logged = True
+    address = client_ip(request)
     logger.warning(
-        "authorization denied status=%s user=%r path=%r method=%s at=%s reason=%r",
+        "authorization denied status=%s user=%r path=%r method=%s ip=%s at=%s reason=%r",
         status,
         _username(request),
         getattr(request, "path", ""),
         getattr(request, "method", ""),
+        address or "-",
         timezone.now().isoformat(),
         reason,
-        extra={"security_status": status, "security_user": _username(request)},
+        extra={
+            "security_status": status,
+            "security_user": _username(request),
+            "security_ip": address,
+        },
     )
 
 

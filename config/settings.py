@@ -150,52 +150,9 @@ else:
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60 if (REDIS_URL or DEBUG) else 0)
 PAGE_CACHE_NAMESPACE = ""
 
-CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_TASK_SERIALIZER = "json"
-CELERY_RESULT_SERIALIZER = "json"
-CELERY_RESULT_EXPIRES = 3600
-CELERY_TIMEZONE = "UTC"
-CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
-CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
-# A page must never hang because the broker is down: publishing gives up quickly and
-# the outbox sweep delivers later.
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    # acks_late tasks come back after this long if a worker dies mid-task; longer than
-    # the task time limit so a slow task is not delivered twice.
-    "visibility_timeout": 3600,
-    "max_retries": 1,
-    "socket_connect_timeout": 2,
-    "socket_timeout": 5,
-}
-CELERY_TASK_PUBLISH_RETRY = False
-# Celery's Django fixup closes the database connection around every task unless this is
-# set; reconnecting to PostgreSQL per task capped delivery near 80 notifications/s.
-CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
-CELERY_BEAT_SCHEDULE: dict = {
-    # Delivers notifications whose task was lost (broker down at commit time).
-    "outbox-sweep": {"task": "certportal.notifications.sweep", "schedule": 60.0},
-    # Brings GitHub repository access back in line with the database.
-    "github-access-reconcile": {
-        "task": "certportal.reviews.reconcile_repo_access",
-        "schedule": 3600.0,
-    },
-    "sla-reminders": {"task": "certportal.reviews.send_sla_reminders", "schedule": 86400.0},
-    # Keeps the metrics page's summary fresh (see METRICS_SUMMARY_SECONDS).
-    "metrics-summary": {"task": "certportal.reviews.refresh_metrics", "schedule": 120.0},
-    "agreement-expiry-reminders": {
-        "task": "certportal.partners.agreement_expiry_reminders",
-        "schedule": 86400.0,
-    },
-    "agreements-expire-due": {
-        "task": "certportal.partners.agreements_expire_due",
-        "schedule": 86400.0,
-    },
-}
+# Celery's own settings (serialisation, time limits, broker transport, the beat schedule
+# and the workers' heartbeat) are in config/celery_settings.py.
+from config.celery_settings import *  # noqa: E402, F403
 
 # --- Files ----------------------------------------------------------------------------
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=str(VAR_DIR / "media"))
@@ -312,16 +269,38 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# django-axes: the Nth failed login for a username (or from one address) locks it for
-# AXES_COOLOFF_TIME.
+# The client address (certportal.client_address.client_ip, used by the lockout, the
+# credential-reveal audit and the security log): X-Forwarded-For is believed only through
+# this many proxies of ours (the N-th entry from its right); 0 means REMOTE_ADDR, header
+# ignored. Set it to the number of proxies that append to the header, never more.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be 0 or more.")
+# django-axes: the Nth failed login for a username locks that username, from every address,
+# for AXES_COOLOFF_TIME (ASVS 2.2.1). Never an address alone: behind the TLS proxy or a
+# shared NAT one address is everybody, and anyone could lock them all out (issue 20).
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-# Each username, and each client address, is locked on its own after the limit.
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Any entry reaching the limit locks. The (username, address) pair is the issue's second
+# key; with one AXES_FAILURE_LIMIT for both it never trips before ["username"] does.
+AXES_LOCKOUT_PARAMETERS = [["username"], ["username", "ip_address"]]
+# Our own resolver instead of django-ipware (not installed; axes would fall back to
+# REMOTE_ADDR), so axes and the audit agree on the address; AXES_IPWARE_* are then unused.
+AXES_CLIENT_IP_CALLABLE = "certportal.client_address.client_ip"
+# A try during the lock (even with the right password) does not restart it: the lock page's
+# "try again in N minutes" holds, and a user who retries does not lengthen their own lock.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "certportal.auth.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_SENSITIVE_PARAMETERS = ["password", "otp_token"]
+# Usernames cut to 150 characters before axes stores them (jazzband/django-axes#1381).
+AXES_USERNAME_CALLABLE = "certportal.auth.axes_username"
+# Per-address throttle (certportal.auth), slower than the username lock: the Nth failed
+# sign-in from one address (an IPv6 /64) in one clock-aligned window, and each later one in
+# it, is answered 429 with Retry-After. A correct password always signs in. 0 failures: off.
+LOGIN_THROTTLE_FAILURES = env.int("LOGIN_THROTTLE_FAILURES", default=30)
+LOGIN_THROTTLE_WINDOW_MINUTES = env.int("LOGIN_THROTTLE_WINDOW_MINUTES", default=15)
 # Second factor (TOTP, django-otp) for vendor staff on /admin/ and /manage/. Always on
 # with DEBUG off; the local demo may turn it off (the login page then says so).
 STAFF_REQUIRE_2FA = env.bool("STAFF_REQUIRE_2FA", default=not DEBUG) or not DEBUG

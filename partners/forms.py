@@ -6,9 +6,26 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
+from django.core.validators import MaxLengthValidator
 
 from partners.enums import MemberRole
 from partners.models import Agreement, BusinessReview, SupportPlan
+
+# Ids typed into forms are checked against the id columns' range (BigAutoField) before a
+# lookup: past it, SQLite raises OverflowError and PostgreSQL "out of range".
+MAX_ROW_ID = 2**63 - 1
+PASSWORD_MAX_LENGTH = 500
+_ROW_ID = forms.IntegerField(min_value=1, max_value=MAX_ROW_ID)
+
+
+def row_id(value: object) -> int | None:
+    """A value from a URL or a query string as a row id, or None when it is not one:
+    `str.isdigit()` also accepts "²" (which int() refuses), and numbers past the id column
+    are refused by the database."""
+    try:
+        return _ROW_ID.clean(value)
+    except forms.ValidationError:
+        return None
 
 
 class AgreementRequestForm(forms.ModelForm):
@@ -71,7 +88,8 @@ class SupportPlanForm(forms.ModelForm):
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(label="E-mail address")
+    # The invited person's account keeps it: auth.User.email holds 254 characters.
+    email = forms.EmailField(label="E-mail address", max_length=254)
     role = forms.ChoiceField(label="Role", choices=MemberRole.choices, initial=MemberRole.VIEWER)
 
 
@@ -86,6 +104,27 @@ class AcceptInviteForm(UserCreationForm):
         model = get_user_model()
         fields = ["username"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Django's password fields have no cap; a megabyte password is only work for the
+        # hasher.
+        for name in ("password1", "password2"):
+            field = self.fields[name]
+            field.max_length = PASSWORD_MAX_LENGTH
+            field.validators.append(MaxLengthValidator(PASSWORD_MAX_LENGTH))
+            field.widget.attrs["maxlength"] = str(PASSWORD_MAX_LENGTH)
+
+
+class BusinessReviewActionForm(forms.Form):
+    """Which button saved the business review: "Save draft" or "Submit for approval"."""
+
+    action = forms.ChoiceField(
+        choices=[("save", "Save draft"), ("submit", "Submit for approval")], required=False
+    )
+
+    def submits(self) -> bool:
+        return self.is_valid() and self.cleaned_data["action"] == "submit"
+
 
 class SwitchPartnerForm(forms.Form):
-    partner = forms.IntegerField(widget=forms.HiddenInput)
+    partner = forms.IntegerField(min_value=1, max_value=MAX_ROW_ID, widget=forms.HiddenInput)

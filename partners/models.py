@@ -36,13 +36,19 @@ def _default_credit() -> Decimal:
     return Decimal(settings.PROGRAM_MARKETING_CREDIT_USD)
 
 
+# Free-text caps (issue 20: a 100,000-character reply was accepted). Enforced by the forms
+# and the admin, which take max_length from these fields; the column stays unbounded text.
+NOTE_MAX_LENGTH = 2_000  # a comment, a reason, a note
+TEXT_MAX_LENGTH = 10_000  # prose: descriptions, review sections, replies
+
+
 class Partner(models.Model):
     name = models.CharField(max_length=200, unique=True)
     slug = models.SlugField(max_length=80, unique=True)
     website = models.URLField(blank=True)
     standing = models.CharField(max_length=16, choices=Standing.choices, default=Standing.GOOD)
     standing_since = models.DateField(default=dt.date.today)
-    standing_note = models.TextField(blank=True)
+    standing_note = models.TextField(max_length=NOTE_MAX_LENGTH, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -79,13 +85,15 @@ class BusinessReview(ConcurrentTransitionMixin, models.Model):
     partner = models.OneToOneField(
         Partner, on_delete=models.CASCADE, related_name="business_review"
     )
-    use_cases = models.TextField()
-    workflows = models.TextField()
-    joint_solutions = models.TextField(help_text="Solutions planned for joint customers.")
+    use_cases = models.TextField(max_length=TEXT_MAX_LENGTH)
+    workflows = models.TextField(max_length=TEXT_MAX_LENGTH)
+    joint_solutions = models.TextField(
+        max_length=TEXT_MAX_LENGTH, help_text="Solutions planned for joint customers."
+    )
     state = FSMField(
         choices=BusinessReviewState.choices, default=BusinessReviewState.DRAFT, protected=True
     )
-    manager_comments = models.TextField(blank=True)
+    manager_comments = models.TextField(max_length=NOTE_MAX_LENGTH, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
@@ -146,6 +154,7 @@ class SupportPlan(models.Model):
     support_tool_url = models.URLField("Partner support tool URL")
     vendor_access_instructions = models.TextField(
         "How vendor support gets access",
+        max_length=NOTE_MAX_LENGTH,
         help_text="Accounts, SSO group or process to request access.",
     )
     response_critical_hours = models.PositiveSmallIntegerField(
@@ -182,11 +191,11 @@ class Agreement(ConcurrentTransitionMixin, models.Model):
     legal_name = models.CharField(max_length=200)
     billing_contact_name = models.CharField(max_length=120)
     billing_contact_email = models.EmailField()
-    billing_address = models.TextField()
+    billing_address = models.TextField(max_length=NOTE_MAX_LENGTH)
     purchase_order = models.CharField(max_length=80, blank=True)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(max_length=NOTE_MAX_LENGTH, blank=True)
     # Set by the vendor when sending
-    payment_instructions = models.TextField(blank=True)
+    payment_instructions = models.TextField(max_length=NOTE_MAX_LENGTH, blank=True)
     document_url = models.URLField(blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -306,7 +315,7 @@ class MarketingActivity(models.Model):
     title = models.CharField(max_length=200)
     amount = models.DecimalField(max_digits=10, decimal_places=2)
     happened_on = models.DateField()
-    description = models.TextField(blank=True)
+    description = models.TextField(max_length=NOTE_MAX_LENGTH, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -335,7 +344,7 @@ class QuotaEntry(models.Model):
     units = models.SmallIntegerField()
     # certifications depends on partners, not the reverse: a plain id, not a foreign key.
     request_id = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
-    reason = models.TextField(blank=True)
+    reason = models.TextField(max_length=NOTE_MAX_LENGTH, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -20,6 +20,7 @@ urlpatterns = [
     path("portal/requests/<int:pk>/submit/", wizard.request_submit, name="request_submit"),
     path("portal/requests/<int:pk>/resubmit/", requests.request_resubmit, name="request_resubmit"),
     path("portal/requests/<int:pk>/withdraw/", requests.request_withdraw, name="request_withdraw"),
+    path("portal/findings/<int:pk>/", requests.finding_thread, name="finding_thread"),
     path("portal/findings/<int:pk>/reply/", requests.finding_reply, name="finding_reply"),
     path(
         "portal/documents/<int:pk>/download/",

@@ -8,7 +8,7 @@ from decimal import Decimal
 from django import forms
 
 from partners.enums import AgreementState, QuotaKind, Standing
-from partners.models import Agreement
+from partners.models import NOTE_MAX_LENGTH, Agreement
 
 
 class AgreementActionForm(forms.Form):
@@ -21,16 +21,17 @@ class AgreementActionForm(forms.Form):
 
 class AgreementSendForm(AgreementActionForm):
     payment_instructions = forms.CharField(
+        max_length=NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Bank details, invoice number and due date the partner needs to pay.",
     )
     document_url = forms.URLField(
-        label="Agreement document URL", required=False, assume_scheme="https"
+        label="Agreement document URL", max_length=200, required=False, assume_scheme="https"
     )
 
 
 class AgreementCancelForm(AgreementActionForm):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(max_length=NOTE_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class PaymentForm(AgreementActionForm):
@@ -42,14 +43,16 @@ class PaymentForm(AgreementActionForm):
 class QuotaGrantForm(AgreementActionForm):
     kind = forms.ChoiceField(choices=QuotaKind.choices)
     units = forms.IntegerField(min_value=1, max_value=20, initial=1)
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(max_length=NOTE_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class MarketingActivityForm(AgreementActionForm):
     title = forms.CharField(max_length=200)
     amount = forms.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0.01"))
     happened_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    description = forms.CharField(
+        max_length=NOTE_MAX_LENGTH, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class BusinessReviewDecisionForm(forms.Form):
@@ -58,6 +61,7 @@ class BusinessReviewDecisionForm(forms.Form):
         widget=forms.RadioSelect,
     )
     comment = forms.CharField(
+        max_length=NOTE_MAX_LENGTH,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Required when returning the review: say what the partner should change.",
@@ -66,7 +70,19 @@ class BusinessReviewDecisionForm(forms.Form):
 
 class StandingForm(forms.Form):
     standing = forms.ChoiceField(choices=Standing.choices)
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        max_length=NOTE_MAX_LENGTH, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class PartnerActionForm(forms.Form):
+    """Which action a form on a partner's page posts (its hidden `action` field)."""
+
+    action = forms.ChoiceField(choices=())
+
+    def __init__(self, *args, actions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [(name, name) for name in actions]
 
 
 class OverviewFilterForm(forms.Form):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from certifications.models import TEXT_MAX_LENGTH
 from reviews.enums import FindingCategory, FindingSeverity, FindingStage, FindingStatus
 
 
@@ -27,7 +28,7 @@ class Finding(models.Model):
         max_length=12, choices=FindingStatus.choices, default=FindingStatus.OPEN
     )
     title = models.CharField(max_length=200)
-    reviewer_note = models.TextField()
+    reviewer_note = models.TextField(max_length=TEXT_MAX_LENGTH)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -49,7 +50,7 @@ class FindingReply(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    body = models.TextField()
+    body = models.TextField(max_length=TEXT_MAX_LENGTH)
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

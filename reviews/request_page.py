@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import Count, Prefetch, QuerySet, prefetch_related_objects
 
 from certifications import selectors as cert_selectors
 from certifications.models import (
@@ -25,7 +25,8 @@ from certifications.models import (
     TransitionLog,
 )
 from reviews.access import repo_access_grants_for
-from reviews.models import Finding, FindingReply, RepoAccessGrant
+from reviews.models import Finding, RepoAccessGrant
+from reviews.selectors import latest_replies, with_reply_threads
 
 
 def guideline_catalogue() -> list[Guideline]:
@@ -35,7 +36,8 @@ def guideline_catalogue() -> list[Guideline]:
 
 
 def findings_prefetched(request: CertificationRequest) -> QuerySet[Finding]:
-    """The request's findings with their guideline and replies (and reply authors).
+    """The request's findings with their guideline, reply count and latest replies (and
+    their authors); a longer thread is read on the replies list.
 
     They are prefetched onto `request` itself: the page lists them and the transition
     conditions (open findings per stage) read `request.findings` — the same rows, once."""
@@ -43,12 +45,14 @@ def findings_prefetched(request: CertificationRequest) -> QuerySet[Finding]:
         [request],
         Prefetch(
             "findings",
-            queryset=Finding.objects.select_related("guideline").prefetch_related(
-                Prefetch("replies", queryset=FindingReply.objects.select_related("author"))
-            ),
+            queryset=Finding.objects.select_related("guideline")
+            .annotate(reply_count=Count("replies"))
+            .prefetch_related(latest_replies()),
         ),
     )
-    return request.findings.all()
+    findings = request.findings.all()
+    with_reply_threads(list(findings))
+    return findings
 
 
 def findings_of(request: CertificationRequest) -> QuerySet[Finding]:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 
+from certifications import deployments
+from certifications.models import NOTE_MAX_LENGTH, TEXT_MAX_LENGTH
 from certifications.uploads import ALLOWED_DESCRIPTION
+from partners.forms import MAX_ROW_ID
 from support.enums import REOPEN_TARGETS, Classification, Severity, TicketState
 from support.selectors import BREACH_FILTERS
 
@@ -35,6 +40,7 @@ class TicketForm(forms.Form):
     severity = forms.ChoiceField(choices=Severity.choices, initial=Severity.NORMAL)
     subject = forms.CharField(max_length=200)
     description = forms.CharField(
+        max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text="What happens, what you expected, and how to reproduce it.",
     )
@@ -50,14 +56,35 @@ class TicketForm(forms.Form):
             self.order_fields(["customer_name", "integration"])
 
 
+class TicketPrefillForm(forms.Form):
+    """`?integration=<id>` from an integration's support page preselects it on a new ticket."""
+
+    integration = forms.IntegerField(min_value=1, max_value=MAX_ROW_ID)
+
+    def prefill(self) -> dict:
+        return {"integration": self.cleaned_data["integration"]} if self.is_valid() else {}
+
+
+class TicketListForm(forms.Form):
+    """The partner's ticket list: open tickets (the default) or all of them."""
+
+    show = forms.ChoiceField(choices=[("open", "Open"), ("all", "All")], required=False)
+
+    def show_value(self) -> str:
+        return (self.cleaned_data["show"] if self.is_valid() else "") or "open"
+
+
 class ReplyForm(forms.Form):
-    body = forms.CharField(label="Reply", widget=forms.Textarea(attrs={"rows": 4}))
+    body = forms.CharField(
+        label="Reply", max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 4})
+    )
     attachments = MultipleFileField(required=False, help_text=ATTACH_HELP)
 
 
 class NoteForm(forms.Form):
     body = forms.CharField(
         label="Internal note",
+        max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Only the support desk sees internal notes; partners never do.",
     )
@@ -68,6 +95,7 @@ class TriageForm(forms.Form):
         choices=[("", "Only mark as triaged"), *Classification.choices], required=False
     )
     comment = forms.CharField(
+        max_length=NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
         help_text="Visible to the partner. Use an internal note for anything else.",
@@ -75,21 +103,25 @@ class TriageForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(max_length=NOTE_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class ResolveForm(forms.Form):
-    resolution = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    resolution = forms.CharField(
+        max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class WaitForm(forms.Form):
     question = forms.CharField(
-        label="What do you need from the reporter?", widget=forms.Textarea(attrs={"rows": 3})
+        label="What do you need from the reporter?",
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
 class ReopenForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(max_length=NOTE_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2}))
     target = forms.ChoiceField(
         label="Send it to",
         choices=[(s, TicketState(s).label) for s in REOPEN_TARGETS],
@@ -130,19 +162,56 @@ class MeetingScheduleForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
     vendor_attendees = forms.CharField(
-        label="Vendor attendees", widget=forms.Textarea(attrs={"rows": 2})
+        label="Vendor attendees",
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     partner_attendees = forms.CharField(
-        label="Partner attendees", widget=forms.Textarea(attrs={"rows": 2})
+        label="Partner attendees",
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
 class MeetingHeldForm(forms.Form):
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    notes = forms.CharField(
+        max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
     escalation_path = forms.CharField(
-        label="Agreed escalation path", widget=forms.Textarea(attrs={"rows": 3})
+        label="Agreed escalation path",
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
+class MeetingListForm(forms.Form):
+    """The desk's meetings: pending ones (the default) or all of them."""
+
+    show = forms.ChoiceField(choices=[("pending", "Pending"), ("all", "All")], required=False)
+
+    def show_value(self) -> str:
+        return (self.cleaned_data["show"] if self.is_valid() else "") or "pending"
+
+
 class DeployForm(forms.Form):
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    notes = forms.CharField(
+        max_length=NOTE_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+
+class DeploymentCalendarForm(forms.Form):
+    """`?from=` of the deployment calendar: the first day shown, inside the calendar's range
+    (a day near the ends of the date type would overflow when the page adds its weeks)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Added here: `from` (the query string's name) cannot be a class attribute.
+        self.fields["from"] = forms.DateField(
+            label="From",
+            required=False,
+            widget=forms.DateInput(attrs={"type": "date"}),
+            validators=[deployments.validate_calendar_day],
+        )
+
+    def start(self, default: dt.date) -> dt.date:
+        return (self.cleaned_data["from"] if self.is_valid() else None) or default

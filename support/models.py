@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
+from certifications.models import NOTE_MAX_LENGTH, TEXT_MAX_LENGTH
 from support import permissions as perms
 from support.enums import (
     REOPEN_TARGETS,
@@ -48,7 +49,7 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     )
     severity = models.CharField(max_length=16, choices=Severity.choices, default=Severity.NORMAL)
     subject = models.CharField(max_length=200)
-    description = models.TextField()
+    description = models.TextField(max_length=TEXT_MAX_LENGTH)
     customer_name = models.CharField(
         "Joint customer", max_length=200, blank=True, help_text="When raised for a customer."
     )
@@ -58,8 +59,8 @@ class Ticket(ConcurrentTransitionMixin, models.Model):
     state = FSMField(choices=TicketState.choices, default=TicketState.NEW, protected=True)
     classification = models.CharField(max_length=16, choices=Classification.choices, blank=True)
     waiting_from = models.CharField(max_length=32, blank=True)
-    escalation_reason = models.TextField(blank=True)
-    resolution = models.TextField(blank=True)
+    escalation_reason = models.TextField(max_length=NOTE_MAX_LENGTH, blank=True)
+    resolution = models.TextField(max_length=TEXT_MAX_LENGTH, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -200,7 +201,7 @@ class TicketEvent(models.Model):
     transition = models.CharField(max_length=32, blank=True)
     from_state = models.CharField(max_length=32, blank=True, choices=TicketState.choices)
     to_state = models.CharField(max_length=32, blank=True, choices=TicketState.choices)
-    body = models.TextField(blank=True)
+    body = models.TextField(max_length=TEXT_MAX_LENGTH, blank=True)
     internal = models.BooleanField(default=False)
     at = models.DateTimeField()
 
@@ -258,10 +259,12 @@ class SupportMeeting(ConcurrentTransitionMixin, models.Model):
     )
     state = FSMField(choices=MeetingState.choices, default=MeetingState.TO_SCHEDULE, protected=True)
     scheduled_for = models.DateTimeField(null=True, blank=True)
-    vendor_attendees = models.TextField(blank=True)
-    partner_attendees = models.TextField(blank=True)
-    notes = models.TextField(blank=True)
-    escalation_path = models.TextField("Agreed escalation path", blank=True)
+    vendor_attendees = models.TextField(max_length=NOTE_MAX_LENGTH, blank=True)
+    partner_attendees = models.TextField(max_length=NOTE_MAX_LENGTH, blank=True)
+    notes = models.TextField(max_length=TEXT_MAX_LENGTH, blank=True)
+    escalation_path = models.TextField(
+        "Agreed escalation path", max_length=TEXT_MAX_LENGTH, blank=True
+    )
     scheduled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -313,7 +316,7 @@ class DeploymentCycle(models.Model):
     deployed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    notes = models.TextField(blank=True)
+    notes = models.TextField(max_length=NOTE_MAX_LENGTH, blank=True)
 
     class Meta:
         ordering = ["deploy_on"]

@@ -1,10 +1,25 @@
 import os
+import uuid
 
 import pytest
 from django.conf import settings
 from django.db import connection
 
 pytest_plugins = ["devtools.fakegithub"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_login_throttle(monkeypatch):
+    """The per-address sign-in throttle counts in the cache, which (unlike the database) is
+    not rolled back between tests: every test client signs in from 127.0.0.1, so the failed
+    logins of one test (the property tests and the hostile-input crawl make hundreds) would
+    throttle the next. Each test counts under its own key prefix instead: no cache call, and
+    the old counts expire with their window."""
+    from certportal import auth
+
+    monkeypatch.setattr(
+        auth, "THROTTLE_KEY_PREFIX", f"{auth.THROTTLE_KEY_PREFIX}test-{uuid.uuid4().hex}:"
+    )
 
 
 def require_service(name: str, available: bool, why: str) -> None:

@@ -19,6 +19,8 @@ from certifications.models.package import (
 )
 from certifications.models.requests import CertificationRequest, TransitionLog
 from certifications.models.validators import (
+    NOTE_MAX_LENGTH,
+    TEXT_MAX_LENGTH,
     checked_commit_sha,
     normalize_commit_sha,
     repo_validator,
@@ -26,6 +28,8 @@ from certifications.models.validators import (
 )
 
 __all__ = [
+    "NOTE_MAX_LENGTH",
+    "TEXT_MAX_LENGTH",
     "Certificate",
     "CertificationRequest",
     "CredentialReveal",

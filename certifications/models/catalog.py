@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import models
 
 from certifications.enums import MODULE_AREAS, GuidelineSeverity, ProductArea
-from certifications.models.validators import repo_validator
+from certifications.models.validators import TEXT_MAX_LENGTH, repo_validator
 
 
 class Integration(models.Model):
@@ -19,7 +19,7 @@ class Integration(models.Model):
         "GitHub repository", max_length=140, validators=[repo_validator], help_text="owner/name"
     )
     github_repo_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
-    description = models.TextField(blank=True)
+    description = models.TextField(max_length=TEXT_MAX_LENGTH, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -48,7 +48,7 @@ class Guideline(models.Model):
 
     code = models.CharField(max_length=16, unique=True)
     title = models.CharField(max_length=200)
-    description = models.TextField()
+    description = models.TextField(max_length=TEXT_MAX_LENGTH)
     severity = models.CharField(max_length=16, choices=GuidelineSeverity.choices)
     order = models.PositiveSmallIntegerField(default=0)
     active = models.BooleanField(default=True)

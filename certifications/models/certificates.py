@@ -9,6 +9,7 @@ from django.db import models
 
 from certifications.models.catalog import Integration
 from certifications.models.requests import CertificationRequest
+from certifications.models.validators import TEXT_MAX_LENGTH
 
 
 def _verification_code() -> str:
@@ -50,7 +51,7 @@ class Listing(models.Model):
     )
     certificate = models.ForeignKey(Certificate, on_delete=models.PROTECT, related_name="listings")
     title = models.CharField(max_length=200)
-    summary = models.TextField()
+    summary = models.TextField(max_length=TEXT_MAX_LENGTH)
     published_at = models.DateTimeField()
 
     def __str__(self) -> str:

@@ -10,6 +10,7 @@ from django.db import models
 
 from certifications.enums import DocumentType, EnvironmentKind
 from certifications.models.requests import CertificationRequest
+from certifications.models.validators import NOTE_MAX_LENGTH
 from certportal.crypto import EncryptedTextField
 
 
@@ -57,7 +58,7 @@ class TestEnvironment(models.Model):
     url = models.URLField("URL")
     username = models.CharField(max_length=200)
     password = EncryptedTextField()
-    notes = models.TextField(blank=True)
+    notes = models.TextField(max_length=NOTE_MAX_LENGTH, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -23,7 +23,7 @@ from certifications.enums import (
     RequestState,
 )
 from certifications.models.catalog import Guideline, Integration
-from certifications.models.validators import sha_validator
+from certifications.models.validators import NOTE_MAX_LENGTH, TEXT_MAX_LENGTH, sha_validator
 
 
 def _package_complete(request: CertificationRequest) -> bool:
@@ -62,7 +62,7 @@ class CertificationRequest(ConcurrentTransitionMixin, models.Model):
     )
     checklist = models.JSONField(default=dict, blank=True, help_text="guideline code → answer")
     change_summary = models.TextField(
-        blank=True, help_text="What changed (updates, resubmissions)."
+        max_length=TEXT_MAX_LENGTH, blank=True, help_text="What changed (updates, resubmissions)."
     )
     vendor_side_change = models.BooleanField(default=False)
     update_of = models.ForeignKey(
@@ -315,7 +315,7 @@ class TransitionLog(models.Model):
     transition = models.CharField(max_length=32)
     from_state = models.CharField(max_length=32, choices=RequestState.choices)
     to_state = models.CharField(max_length=32, choices=RequestState.choices)
-    comment = models.TextField(blank=True)
+    comment = models.TextField(max_length=NOTE_MAX_LENGTH, blank=True)
     at = models.DateTimeField()
 
     class Meta:

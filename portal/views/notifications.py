@@ -28,11 +28,27 @@ class PreferencesForm(forms.Form):
     )
 
 
+class ListFilterForm(forms.Form):
+    show = forms.ChoiceField(choices=[("all", "All"), ("unread", "Unread")], required=False)
+
+    def only_unread(self) -> bool:
+        return self.is_valid() and self.cleaned_data["show"] == "unread"
+
+
+class ReadForm(forms.Form):
+    """Mark read; with `open`, also follow the notification's link."""
+
+    open = forms.BooleanField(required=False)
+
+    def opens(self) -> bool:
+        return self.is_valid() and self.cleaned_data["open"]
+
+
 def notification_list(request: HttpRequest) -> HttpResponse:
     qs = Notification.objects.filter(recipient=request.user).only(
         "pk", "event", "subject", "link", "created_at", "read_at", "critical"
     )
-    only_unread = request.GET.get("show") == "unread"
+    only_unread = ListFilterForm(request.GET).only_unread()
     if only_unread:
         qs = qs.filter(read_at__isnull=True)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -54,7 +70,7 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     if row is None:
         raise Http404("No such notification.")
     outbox.mark_read(user=request.user, notification_id=row.pk)
-    if request.POST.get("open") and url_has_allowed_host_and_scheme(
+    if ReadForm(request.POST).opens() and url_has_allowed_host_and_scheme(
         row.link, allowed_hosts={request.get_host()}
     ):
         return redirect(row.link)

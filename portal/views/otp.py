@@ -8,6 +8,7 @@ from urllib.parse import quote
 import django_otp
 import segno
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -51,7 +52,7 @@ def _complete(request, device):
 @sensitive_post_parameters("otp_token")
 def otp_verify(request):
     """Enter a code from an already confirmed authenticator."""
-    next_url = safe_next(request)
+    next_url = _next_path(request)
     devices = otp.confirmed_devices(request.user)
     if not devices:
         return redirect(f"{_url('otp_setup')}?next={_quote(next_url)}")
@@ -71,7 +72,7 @@ def otp_verify(request):
 @sensitive_post_parameters("otp_token")
 def otp_setup(request):
     """Set up an authenticator: show the secret and otpauth URI, then confirm a code."""
-    next_url = safe_next(request)
+    next_url = _next_path(request)
     user = request.user
     if has_confirmed_device(user) and not is_verified(user):
         # Never let a password alone register a new second factor.
@@ -96,6 +97,14 @@ def otp_setup(request):
         "has_device": has_confirmed_device(user),
     }
     return render(request, "registration/otp_setup.html", context)
+
+
+def _next_path(request) -> str:
+    """Where to go once the code is in. `safe_next` refuses other hosts, but a relative value
+    that is not a path (`?next=abc`) would be looked up as a view name by `redirect()` (a
+    500): only a path is followed, anything else goes to the home page."""
+    target = safe_next(request)
+    return target if target.startswith("/") else reverse(settings.LOGIN_REDIRECT_URL)
 
 
 def _url(name: str) -> str:

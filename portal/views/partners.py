@@ -20,6 +20,7 @@ from partners.enums import REVIEW_EDITABLE_STATES, MemberRole
 from partners.forms import (
     AcceptInviteForm,
     AgreementRequestForm,
+    BusinessReviewActionForm,
     BusinessReviewForm,
     InviteForm,
     RoleForm,
@@ -97,7 +98,7 @@ def business_review(request):
         initial = {f: getattr(review, f) for f in BusinessReviewForm.Meta.fields} if review else {}
         form = BusinessReviewForm(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid():
-            submitted = request.POST.get("action") == "submit"
+            submitted = BusinessReviewActionForm(request.POST).submits()
             try:
                 services.business_review_save(
                     partner=partner, actor=request.user, submit=submitted, **form.cleaned_data

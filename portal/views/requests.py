@@ -8,7 +8,7 @@ from itertools import groupby
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from certifications import selectors, services
 from certifications.enums import (
@@ -18,11 +18,12 @@ from certifications.enums import (
 from certifications.forms import (
     FindingReplyForm,
     ResubmitForm,
+    WithdrawForm,
 )
 from certportal.downloads import private_file_response
 from certportal.errors import ProgramError
 from partners.enums import MemberRole
-from portal.context import portal_page, portal_view, render_portal, require_role
+from portal.context import paginate, portal_page, portal_view, render_portal, require_role
 from portal.views.common import (
     load_request,
     scoped_requests,
@@ -33,12 +34,15 @@ from reviews import selectors as review_selectors
 from reviews.services import finding_reply as finding_reply_service
 
 DEV, ADMIN = MemberRole.DEVELOPER, MemberRole.ADMIN
+REPLIES_PER_PAGE = 50
 
 
 # --- Request detail and its actions -------------------------------------------------------
 
 
-def _detail_context(request, req, *, resubmit_form=None, reply_form=None, reply_for=None):
+def _detail_context(
+    request, req, *, resubmit_form=None, reply_form=None, reply_for=None, withdraw_form=None
+):
     partner_id = req.integration.partner_id
     findings = review_selectors.findings_with_replies(req)
     can_reply = request.portal.allows(DEV, partner_id) and not req.is_final
@@ -68,6 +72,7 @@ def _detail_context(request, req, *, resubmit_form=None, reply_form=None, reply_
         "can_resubmit": "resubmit" in available,
         "can_withdraw": "withdraw" in available,
         "resubmit_form": resubmit_form or ResubmitForm(),
+        "withdraw_form": withdraw_form or WithdrawForm(),
         "certificate": certificate,
         "listing": listing,
         "editable_draft": req.state == RequestState.DRAFT,
@@ -109,16 +114,16 @@ def request_resubmit(request, pk):
 def request_withdraw(request, pk):
     req = load_request(request, pk)
     require_role(request, ADMIN, req.integration.partner_id)
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        return _render_detail(request, req, status=400, withdraw_form=form)
     try:
         services.request_transition(
-            request=req,
-            name="withdraw",
-            actor=request.user,
-            comment=request.POST.get("comment", "")[:2000],
+            request=req, name="withdraw", actor=request.user, **form.cleaned_data
         )
     except ProgramError as exc:
         messages.error(request, exc.message)
-        return _render_detail(request, req, status=exc.status_code)
+        return _render_detail(request, req, status=exc.status_code, withdraw_form=form)
     messages.success(request, "The request was withdrawn.")
     return redirect("portal:request_detail", req.pk)
 
@@ -143,6 +148,26 @@ def finding_reply(request, pk):
             messages.success(request, "Reply sent to the reviewer.")
             return redirect(reverse("portal:request_detail", args=[req.pk]) + f"#f{finding.pk}")
     return _render_detail(request, req, status=status, reply_form=form, reply_for=finding.pk)
+
+
+@require_GET
+@portal_view
+def finding_thread(request, pk):
+    """A finding's whole reply thread, newest page first (the request page shows the
+    latest replies only)."""
+    finding = get_object_or_404(
+        review_selectors.findings_for_requests(scoped_requests(request)).select_related(
+            "guideline"
+        ),
+        pk=pk,
+    )
+    page = paginate(request, review_selectors.replies_of(finding), per_page=REPLIES_PER_PAGE)
+    page.object_list = list(page.object_list)[::-1]
+    return render_portal(
+        request,
+        "portal/finding_thread.html",
+        {"finding": finding, "req": finding.request, "page": page},
+    )
 
 
 # --- Documents -----------------------------------------------------------------------------

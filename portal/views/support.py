@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -24,8 +25,15 @@ from portal.views.common import scoped_integrations
 from support import permissions as perms
 from support import selectors, services
 from support.enums import OPEN_TICKET_STATES, TicketState
-from support.forms import ReasonForm, ReplyForm, ResolveForm, TicketForm
-from support.web import attachment_response, ticket_from_form
+from support.forms import (
+    ReasonForm,
+    ReplyForm,
+    ResolveForm,
+    TicketForm,
+    TicketListForm,
+    TicketPrefillForm,
+)
+from support.web import attachment_response, event_page, ticket_from_form
 
 DEV, ADMIN = MemberRole.DEVELOPER, MemberRole.ADMIN
 
@@ -39,7 +47,7 @@ def _tickets(request):
 
 @portal_view
 def ticket_list(request):
-    show = request.GET.get("show", "open")
+    show = TicketListForm(request.GET).show_value()
     qs = _tickets(request).filter(partner_id=request.portal.partner.pk)
     if show == "open":
         qs = qs.filter(state__in=OPEN_TICKET_STATES)
@@ -61,9 +69,7 @@ def ticket_new(request):
     partner = request.portal.partner
     require_role(request, DEV, partner.pk)
     integrations = selectors.certified_integrations(user=request.user, partner_ids=[partner.pk])
-    initial = {}
-    if request.GET.get("integration", "").isdigit():
-        initial["integration"] = int(request.GET["integration"])
+    initial = TicketPrefillForm(request.GET).prefill()
     form = TicketForm(
         request.POST or None, request.FILES or None, integrations=integrations, initial=initial
     )
@@ -83,10 +89,13 @@ def ticket_new(request):
 def _detail_context(request, ticket, **forms) -> dict:
     user = request.user
     editor = perms.is_ticket_partner_editor(ticket, user)
+    events = event_page(request, selectors.public_events(ticket))
     ctx = {
         "ticket": ticket,
         "section": "support",
-        "events": list(selectors.public_events(ticket)),
+        "events": events.object_list,
+        "events_page": events,
+        "events_url": reverse("support:ticket_detail", args=[ticket.pk]),
         "plan": selectors.support_plan_for(ticket.partner_id),
         "now": timezone.now(),
         "can_reply": editor and ticket.state != TicketState.CLOSED,
@@ -129,7 +138,7 @@ def ticket_action(request, pk, action):
             form = ReplyForm(request.POST, request.FILES)
             bound["reply_form"] = form
             if not form.is_valid():
-                raise ProgramError("Write a reply.")
+                raise ProgramError("Check the reply below.")
             services.ticket_reply(
                 ticket=ticket,
                 actor=request.user,

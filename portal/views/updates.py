@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from certifications import deployments, selectors, services
 from certifications.enums import DocumentType, QuotaUse, RequestState
-from certifications.update_forms import UPDATABLE_DOCUMENTS, UpdateForm
+from certifications.update_forms import UPDATABLE_DOCUMENTS, UpdateConfirmForm, UpdateForm
 from certifications.updates import MAJOR_CHANGE_DEFINITION, update_path
 from certportal.errors import ProgramError
 from partners import selectors as partner_selectors
@@ -87,7 +87,7 @@ def update_start(request, pk):
     if not form.is_valid():
         return render_portal(request, TEMPLATE, context, status=400)
     context.update(_path_context(integration, form.cleaned_data))
-    if request.POST.get("confirm") != "1":
+    if not UpdateConfirmForm(request.POST).confirmed():
         context["confirming"] = True
         return render_portal(request, TEMPLATE, context)
     data = form.cleaned_data

@@ -20,6 +20,7 @@ from certifications.forms import (
     ChecklistForm,
     DocumentForm,
     EnvironmentForm,
+    EnvironmentRemoveForm,
     RequestDetailsForm,
 )
 from certportal.errors import ProgramError
@@ -195,13 +196,17 @@ def _step_documents(request, req):
 
 
 def _step_environments(request, req):
-    form = EnvironmentForm(request.POST if request.POST.get("action") != "delete" else None)
+    remove = EnvironmentRemoveForm(request.POST or None)
+    form = EnvironmentForm(None if remove.is_removal() else request.POST or None)
     status = 200
-    if request.method == "POST":
+    if remove.is_removal() and not remove.is_valid():
+        messages.error(request, "Choose the test access to remove.")
+        status = 400
+    elif request.method == "POST":
         try:
-            if request.POST.get("action") == "delete":
+            if remove.is_removal():
                 environment = get_object_or_404(
-                    selectors.environments_of(req), pk=request.POST.get("env")
+                    selectors.environments_of(req), pk=remove.cleaned_data["env"]
                 )
                 services.environment_delete(environment=environment, actor=request.user)
                 messages.success(request, "Test access removed.")

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -23,7 +24,9 @@ from support import selectors, services
 from support.enums import TicketState
 from support.forms import (
     DeployForm,
+    DeploymentCalendarForm,
     MeetingHeldForm,
+    MeetingListForm,
     MeetingScheduleForm,
     NoteForm,
     QueueFilterForm,
@@ -36,7 +39,7 @@ from support.forms import (
     WaitForm,
 )
 from support.models import DeploymentCycle
-from support.web import attachment_response, ticket_from_form
+from support.web import attachment_response, event_page, ticket_from_form
 
 PER_PAGE = 25
 
@@ -107,9 +110,12 @@ def _ticket_context(request, ticket, bound=None) -> dict:
     forms = {f"{name}_form": cls(prefix=name) for name, cls in FORMS.items()}
     if bound:
         forms.update(bound)
+    events = event_page(request, selectors.all_events(ticket))
     return {
         "ticket": ticket,
-        "events": list(selectors.all_events(ticket)),
+        "events": events.object_list,
+        "events_page": events,
+        "events_url": reverse("support_staff:ticket", args=[ticket.pk]),
         "plan": selectors.support_plan_for(ticket.partner_id),
         "targets": selectors.targets(selectors.support_plan_for(ticket.partner_id)),
         "available": available,
@@ -193,7 +199,7 @@ def attachment_download(request, pk):
 
 @desk_required
 def meeting_list(request):
-    show = request.GET.get("show", "pending")
+    show = MeetingListForm(request.GET).show_value()
     qs = selectors.meetings_for(user=request.user, pending_only=show != "all")
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
     return render(
@@ -262,13 +268,15 @@ def meeting_action(request, pk, action):
 # --- Deployment calendar -----------------------------------------------------------------
 
 
-@desk_required
-def deployment_calendar(request):
+def _calendar_page(request, *, form=None, deploy_form=None, deploy_day=None, status=200):
+    """The calendar from `?from=` (default: four weeks ago). A `from` outside the calendar's
+    range is a form error (400) and the page shows the default period."""
     today = timezone.localdate()
-    try:
-        start = dt.date.fromisoformat(request.GET.get("from", ""))
-    except ValueError:
-        start = today - dt.timedelta(days=28)
+    if form is None:
+        form = DeploymentCalendarForm(request.GET)
+        if not form.is_valid():
+            status = 400
+    start = form.start(default=today - dt.timedelta(days=28))
     end = start + dt.timedelta(days=7 * 16)
     cycles = deployments.calendar(
         cert_selectors.requests_for(user=request.user), start=start, end=end
@@ -286,12 +294,20 @@ def deployment_calendar(request):
             "cycles": cycles,
             "today": today,
             "start": start,
-            "earlier": start - dt.timedelta(days=7 * 16),
-            "later": end,
-            "form": DeployForm(),
+            "earlier": max(start - dt.timedelta(days=7 * 16), deployments.CALENDAR_FIRST_DAY),
+            "later": min(end, deployments.CALENDAR_LAST_DAY),
+            "calendar_form": form,
+            "form": deploy_form or DeployForm(),
+            "deploy_day": deploy_day,
             "subnav": "deployments",
         },
+        status=status,
     )
+
+
+@desk_required
+def deployment_calendar(request):
+    return _calendar_page(request)
 
 
 @require_POST
@@ -301,12 +317,22 @@ def deployment_mark(request, day):
         deploy_on = dt.date.fromisoformat(day)
     except ValueError as exc:
         raise Http404("Not a date") from exc
-    if deploy_on not in deployments.cycle_days_between(deploy_on, deploy_on):
+    if not deployments.is_cycle_day(deploy_on):
         raise Http404("Not a deployment day")
     form = DeployForm(request.POST)
-    notes = form.cleaned_data["notes"] if form.is_valid() else ""
+    if not form.is_valid():
+        # Shown again on the cycle's own form, with what was typed and the reason.
+        return _calendar_page(
+            request,
+            form=DeploymentCalendarForm({"from": deploy_on - dt.timedelta(days=28)}),
+            deploy_form=form,
+            deploy_day=deploy_on,
+            status=400,
+        )
     try:
-        services.deployment_mark_deployed(deploy_on=deploy_on, actor=request.user, notes=notes)
+        services.deployment_mark_deployed(
+            deploy_on=deploy_on, actor=request.user, notes=form.cleaned_data["notes"]
+        )
     except ProgramError as exc:
         messages.error(request, exc.message)
     else:

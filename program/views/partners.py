@@ -194,10 +194,11 @@ def partner_detail(request, pk):
     bound = None
     status = 200
     if request.method == "POST":
-        action = request.POST.get("action", "")
-        if action not in ACTIONS:
+        chosen = forms.PartnerActionForm(request.POST, actions=ACTIONS)
+        if not chosen.is_valid():
             messages.error(request, "Choose an action.")
             return redirect("manage:partner", pk=partner.pk)
+        action = chosen.cleaned_data["action"]
         form = _new_form(action, partner, data=request.POST)
         if form.is_valid():
             try:
@@ -211,10 +212,10 @@ def partner_detail(request, pk):
         else:
             messages.error(request, "Please correct the form.")
             status = 400
+        agreement_id = form["agreement"].value() if "agreement" in form.fields else ""
         if _is_agreement_form(ACTIONS[action][0]):
-            agreement_id = form.data.get("agreement")
             form.auto_id = f"id_{action}_{agreement_id}_%s"
-        bound = (action, str(form.data.get("agreement", "")), form)
+        bound = (action, str(agreement_id or ""), form)
     return render(request, "manage/partner.html", _partner_context(partner, bound), status=status)
 
 

@@ -19,31 +19,40 @@ Only logins with a grant row are ever removed from a repository: the partner's o
 collaborators are not ours to touch.
 
 Modules: ``desired`` (the desired access and the grant rows, database only), ``sync``
-(the reconciliation against GitHub) and ``failures`` (recording GitHub problems on the
-grants and notifying). Callers import this package (``from reviews import access``).
+(the reconciliation against GitHub), ``failures`` (recording GitHub problems on the
+grants and notifying) and ``lock`` (the per-repository lock that lapses with a dead
+holder). Callers import this package (``from reviews import access``).
 """
 
 from reviews.access.desired import repo_access_desired, repo_access_grants_for
 from reviews.access.failures import repo_access_mark_failed, repo_access_record_transient
+from reviews.access.lock import LOCK_TTL, ExpiringLock, LockLost, expiring_lock
 from reviews.access.sync import (
     NO_COMMIT,
     NO_README,
     NOT_CONFIGURED,
     PUBLIC_REPO,
+    RECONCILE_LOCK,
     SyncBusy,
     SyncResult,
     repo_access_integrations_to_reconcile,
     repo_access_reconcile,
     repo_access_sync,
+    sync_lock_key,
 )
 
 __all__ = [
+    "LOCK_TTL",
     "NOT_CONFIGURED",
     "NO_COMMIT",
     "NO_README",
     "PUBLIC_REPO",
+    "RECONCILE_LOCK",
+    "ExpiringLock",
+    "LockLost",
     "SyncBusy",
     "SyncResult",
+    "expiring_lock",
     "repo_access_desired",
     "repo_access_grants_for",
     "repo_access_integrations_to_reconcile",
@@ -51,4 +60,5 @@ __all__ = [
     "repo_access_reconcile",
     "repo_access_record_transient",
     "repo_access_sync",
+    "sync_lock_key",
 ]

@@ -1,18 +1,17 @@
 """Reconciling GitHub with the access the database says should exist.
 
 ``repo_access_sync`` handles one repository under a per-integration lock;
-``repo_access_reconcile`` runs it for every integration that may have drifted.
+``repo_access_reconcile`` runs it for every integration that may have drifted. Both locks
+are ``ExpiringLock``s (``lock``): they lapse ``LOCK_TTL`` seconds after their holder dies, so
+a worker killed mid-sync delays the next sync by at most that, not by minutes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from django.core.cache import cache
 from django.db.models import Q
 from django.utils import timezone
 
@@ -30,6 +29,7 @@ from reviews.access.failures import (
     repo_access_mark_failed,
     repo_access_record_transient,
 )
+from reviews.access.lock import ExpiringLock, LockLost, expiring_lock
 from reviews.models import GrantState, RepoAccessGrant
 
 # The package's name, as before the split, so existing log filters keep matching.
@@ -50,11 +50,17 @@ NO_COMMIT = (
     "commit SHA of the request."
 )
 
-_LOCK_TIMEOUT = 300  # longer than a sync can take (task soft time limit is 240 s)
+RECONCILE_LOCK = "reviews:repo-access:reconcile"
+
+
+def sync_lock_key(integration_id: int) -> str:
+    """The per-repository lock: one sync of an integration at a time across workers."""
+    return f"reviews:repo-access:{integration_id}"
 
 
 class SyncBusy(Exception):
-    """Another sync of the same integration is running; try again shortly."""
+    """Another sync of the same integration is running (or this one lost its lock to
+    one); try again shortly."""
 
 
 @dataclass
@@ -66,19 +72,6 @@ class SyncResult:
     invited: int = 0
     removed: int = 0
     error: str = ""
-
-
-@contextmanager
-def _lock(key: str, *, timeout: int = _LOCK_TIMEOUT) -> Iterator[bool]:
-    """A best-effort mutex in the shared cache (Redis in production): ``cache.add`` is
-    atomic, and the timeout frees the lock if a worker dies holding it."""
-    token = f"{timezone.now().timestamp()}"
-    acquired = cache.add(key, token, timeout)
-    try:
-        yield acquired
-    finally:
-        if acquired and cache.get(key) == token:
-            cache.delete(key)
 
 
 def _integration_for(
@@ -105,17 +98,31 @@ def repo_access_sync(
     repository id on the integration. Permanent problems (public repo, missing README or
     commit, 403/404/422) mark the grants failed and notify partner admins and the
     assigned reviewer. Raises ``github.GitHubTransientError`` for the task to retry and
-    ``SyncBusy`` when another sync of the same repository is running."""
+    ``SyncBusy`` when another sync of the same repository is running, or when this one
+    could no longer prove it held the lock before a GitHub write (it stops there; the
+    retry reconciles from what GitHub then reports, so nothing is invited twice)."""
     integration = _integration_for(integration, request)
     now = now or timezone.now()
-    with _lock(f"reviews:repo-access:{integration.pk}") as acquired:
-        if not acquired:
+    with expiring_lock(sync_lock_key(integration.pk)) as lock:
+        if lock is None:
             raise SyncBusy(f"Access sync of integration {integration.pk} is already running")
         integration = Integration.objects.select_related("partner").get(pk=integration.pk)
-        return _sync(integration, now)
+        return _sync(integration, now, lock)
 
 
-def _sync(integration: Integration, now: dt.datetime) -> SyncResult:
+def _still_holding(lock: ExpiringLock, integration: Integration) -> None:
+    """Before each GitHub write: a sync whose lock lapsed (process frozen, Redis out of
+    reach past the TTL) may overlap a newer sync of the same repository; stopping here
+    keeps the two from both inviting someone the other has not seen yet."""
+    try:
+        lock.ensure()
+    except LockLost as exc:
+        raise SyncBusy(
+            f"Access sync of integration {integration.pk} stopped: it lost its lock"
+        ) from exc
+
+
+def _sync(integration: Integration, now: dt.datetime, lock: ExpiringLock) -> SyncResult:
     """The body of ``repo_access_sync``, run under its lock."""
     result = SyncResult(integration_id=integration.pk)
     desired = repo_access_desired(integration=integration, now=now)
@@ -146,8 +153,10 @@ def _sync(integration: Integration, now: dt.datetime) -> SyncResult:
             if problem:
                 wanted = _fail_all(integration, problem, now, result)
         for grant in wanted:
+            _still_holding(lock, integration)
             _grant(repo, grant, snapshot, collaborators, now, result)
         for grant in to_revoke:
+            _still_holding(lock, integration)
             _revoke(repo, grant, snapshot, collaborators, now, result)
     except github.GitHubNotConfigured as exc:
         _not_configured(wanted, to_revoke, f"{NOT_CONFIGURED}: {exc}", now, result)
@@ -292,27 +301,43 @@ def _revoke(
 
 def repo_access_integrations_to_reconcile() -> list[int]:
     """Integrations whose access may differ from GitHub: any open request, or grants that
-    are not revoked yet (closing, idle expiry, failed ones the partner may have fixed)."""
-    return sorted(
-        set(
-            Integration.objects.filter(
-                Q(requests__state__in=OPEN_STATES)
-                | Q(access_grants__state__in=[s for s in GrantState.values if s != "revoked"])
-            ).values_list("pk", flat=True)
+    are not revoked yet (closing, idle expiry, failed ones the partner may have fixed).
+
+    Those with pending grants come first: they are the ones a sync killed mid-grant left
+    unfinished, and the reconcile a restarted worker runs should reach them in seconds,
+    not after every other repository."""
+    ids = set(
+        Integration.objects.filter(
+            Q(requests__state__in=OPEN_STATES)
+            | Q(access_grants__state__in=[s for s in GrantState.values if s != "revoked"])
+        ).values_list("pk", flat=True)
+    )
+    pending = set(
+        RepoAccessGrant.objects.filter(state=GrantState.PENDING).values_list(
+            "integration_id", flat=True
         )
     )
+    return sorted(ids, key=lambda pk: (pk not in pending, pk))
 
 
 def repo_access_reconcile(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Sync every integration that may need it; one run at a time across workers.
 
-    Transient errors on one repository do not stop the others (the next run retries)."""
+    Transient errors on one repository do not stop the others (the next run retries). A run
+    that loses its lock stops (``skipped``): another run has taken over and covers the rest.
+    """
     summary = {"integrations": 0, "errors": 0, "skipped": 0}
-    with _lock("reviews:repo-access:reconcile", timeout=3600) as acquired:
-        if not acquired:
+    with expiring_lock(RECONCILE_LOCK) as lock:
+        if lock is None:
             summary["skipped"] = 1
             return summary
         for pk in repo_access_integrations_to_reconcile():
+            try:
+                lock.ensure()
+            except LockLost:
+                logger.warning("Access reconcile lost its lock; another run continues")
+                summary["skipped"] = 1
+                break
             integration = Integration.objects.filter(pk=pk).first()
             if integration is None:
                 continue

@@ -13,7 +13,10 @@ Django's autodiscovery imports `reviews.admin`; importing `certification_request
   `reviews.request_page`);
 - `certification_requests`: the registered CertificationRequest admin joining those two halves;
 - `records`: the plain Finding, FindingReply and RepoAccessGrant admins;
-- `common`: SLA badges, the reviewer list, the permission-cache load."""
+- `common`: SLA badges, the reviewer list, the permission-cache load.
+
+The fixes of library admin views (django-otp's devices, the changelist's date hierarchy)
+live in `certportal.admin_fixes`, for every admin of the project."""
 
 from reviews.admin.certification_requests import CertificationRequestAdmin
 from reviews.admin.common import SLA_BADGE

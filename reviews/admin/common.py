@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet, Value
 from django.http import HttpRequest
 
 from certifications import sla
-from certportal import roles
+from certportal import client_address, roles
 
 # CSS class of the badge per SLA status (the queue's column and the request page).
 SLA_BADGE = {
@@ -28,8 +28,9 @@ def reviewers() -> QuerySet:
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The address recorded with a credential reveal."""
-    return request.META.get("REMOTE_ADDR") or None
+    """The address recorded with a credential reveal: the ground's one answer, so the audit
+    row names the same client as the security log and the sign-in lockout."""
+    return client_address.client_ip(request)
 
 
 def prime_permission_cache(user: Any) -> None:

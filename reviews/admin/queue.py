@@ -28,6 +28,7 @@ from certifications.enums import VENDOR_STATES
 from certifications.models import CertificationRequest
 from certportal import pagecache
 from certportal.errors import ProgramError
+from partners.forms import row_id
 from partners.models import Partner
 from reviews.admin.common import SLA_BADGE, prime_permission_cache, reviewers
 
@@ -80,8 +81,9 @@ class AssignedReviewerFilter(admin.SimpleListFilter):
             return queryset.filter(assigned_reviewer=request.user)
         if value == "none":
             return queryset.filter(assigned_reviewer__isnull=True)
-        if value and value.isdigit():
-            return queryset.filter(assigned_reviewer_id=int(value))
+        reviewer_id = row_id(value)
+        if reviewer_id is not None:
+            return queryset.filter(assigned_reviewer_id=reviewer_id)
         return queryset
 
 
@@ -96,15 +98,16 @@ class PartnerFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         value = self.value()
-        if not (value and value.isdigit()):
+        partner_id = row_id(value)
+        if partner_id is None:
             return []
-        name = Partner.objects.filter(pk=int(value)).values_list("name", flat=True).first()
+        name = Partner.objects.filter(pk=partner_id).values_list("name", flat=True).first()
         return [(value, name)] if name else []
 
     def queryset(self, request, queryset):
-        value = self.value()
-        if value and value.isdigit():
-            return queryset.filter(integration__partner_id=int(value))
+        partner_id = row_id(self.value())
+        if partner_id is not None:
+            return queryset.filter(integration__partner_id=partner_id)
         return queryset
 
 

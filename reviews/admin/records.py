@@ -5,6 +5,7 @@ requests."""
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.text import Truncator
 
 from certportal.admin import StaffModelAdmin
 from reviews.models import Finding, FindingReply, RepoAccessGrant
@@ -20,8 +21,16 @@ class FindingAdmin(StaffModelAdmin):
 
 @admin.register(FindingReply)
 class FindingReplyAdmin(StaffModelAdmin):
-    list_display = ("finding", "author", "at")
+    """Every reply, newest first; the request page links here (`?finding=<id>`) for a
+    thread longer than it shows."""
+
+    list_display = ("finding", "author", "at", "excerpt")
     list_select_related = ("finding", "author")
+    ordering = ("-at", "-id")
+
+    @admin.display(description="Reply")
+    def excerpt(self, reply: FindingReply) -> str:
+        return Truncator(reply.body).chars(200)
 
 
 @admin.register(RepoAccessGrant)

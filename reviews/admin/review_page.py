@@ -22,11 +22,12 @@ from certifications import permissions as cert_perms
 from certifications import services as cert_services
 from certifications import sla
 from certifications.enums import FINAL_STATES, RequestState
-from certifications.models import CertificationRequest, Guideline
+from certifications.models import NOTE_MAX_LENGTH, TEXT_MAX_LENGTH, CertificationRequest, Guideline
 from certportal import pagecache, roles, security
 from certportal.crypto import DecryptionFailed
 from certportal.downloads import private_file_response
 from certportal.errors import ProgramError
+from partners.forms import row_id
 from reviews import request_page as page_reads
 from reviews import services as review_services
 from reviews.admin.common import SLA_BADGE, client_ip, prime_permission_cache
@@ -52,7 +53,9 @@ TRANSITION_LABELS = {
 
 class TransitionForm(forms.Form):
     name = forms.CharField(max_length=32, widget=forms.HiddenInput)
-    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(
+        max_length=NOTE_MAX_LENGTH, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class FindingForm(forms.Form):
@@ -61,7 +64,9 @@ class FindingForm(forms.Form):
     category = forms.ChoiceField(choices=Finding._meta.get_field("category").choices)
     severity = forms.ChoiceField(choices=Finding._meta.get_field("severity").choices)
     title = forms.CharField(max_length=200)
-    reviewer_note = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 3}))
+    reviewer_note = forms.CharField(
+        label="Note", max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args, guidelines: list[Guideline] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -86,7 +91,7 @@ class FindingStatusForm(forms.Form):
             (FindingStatus.OPEN, "Reopen"),
         ]
     )
-    note = forms.CharField(required=False, max_length=2000)
+    note = forms.CharField(required=False, max_length=NOTE_MAX_LENGTH)
 
 
 class RequestPageMixin:
@@ -124,9 +129,9 @@ class RequestPageMixin:
         return reverse("admin:certifications_certificationrequest_change", args=[obj.pk])
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        if not str(object_id).isdigit():
+        pk = row_id(object_id)
+        if pk is None:
             raise Http404
-        pk = int(object_id)
 
         def draw():
             prime_permission_cache(request.user)  # before the role check reads the groups

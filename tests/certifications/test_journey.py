@@ -151,7 +151,7 @@ def test_notifications_are_delivered_after_commit(
     from config.celery import app
 
     # As on a machine without REDIS_URL: tasks run in-process when the commit hook fires.
-    monkeypatch.setitem(app.conf, "task_always_eager", True)
+    monkeypatch.setitem(app.conf, "CELERY_TASK_ALWAYS_EAGER", True)
     with django_capture_on_commit_callbacks(execute=True):
         services.request_submit(request=draft, actor=partner_admin)
     assert any("was submitted for certification" in m.subject for m in mailoutbox)

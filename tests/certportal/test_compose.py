@@ -88,3 +88,21 @@ def test_image_ships_every_app_and_no_devtools():
     assert "devtools*" not in shipped
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert {"devtools", "tests", ".env", ".git"} <= set(ignored)
+
+
+def test_long_running_services_are_restarted_when_they_exit():
+    """Issue 20: nothing may depend on one process staying up. A worker or beat that dies
+    (a crash, an OOM kill) is started again by the engine; only the one-shot bucket job
+    is not."""
+    for name in ("postgres", "redis", "minio", *DJANGO_SERVICES):
+        assert SERVICES[name].get("restart") in ("always", "unless-stopped"), name
+    assert SERVICES["createbucket"]["restart"] == "no"
+
+
+def test_web_health_check_leaves_the_workers_to_monitoring():
+    # /healthz/ answers 503 while the workers' heartbeat is stale; the web container's own
+    # check asks only whether it can serve pages, so a dead worker never marks web down.
+    web = " ".join(SERVICES["web"]["healthcheck"]["test"])
+    assert "/healthz/?scope=web" in web
+    worker = " ".join(SERVICES["worker"]["healthcheck"]["test"])
+    assert "inspect ping" in worker and "--timeout" in worker

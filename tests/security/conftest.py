@@ -209,6 +209,17 @@ def build_world() -> World:
     return World(users=users, objects=objects)
 
 
+@pytest.fixture(autouse=True)
+def _workers_alive(settings):
+    """No Celery worker runs beside these tests: record a fresh heartbeat for every queue so
+    /healthz/ answers as in a healthy deployment (tests/workers/test_worker_health.py checks
+    the stale case with real workers)."""
+    from certportal import health
+
+    for queue in settings.WORKER_HEARTBEAT_QUEUES:
+        health.heartbeat_record(queue=queue, worker="celery@tests")
+
+
 @pytest.fixture
 def world(db) -> World:
     assert CertificationRequest.objects.count() == 0

@@ -126,6 +126,7 @@ EXPECT: dict[str, Expect] = {
     "portal:request_submit": Expect(NOBODY, A_ADMIN, tenant=True, kwargs=pk("draft")),
     "portal:request_resubmit": Expect(NOBODY, A_ADMIN, tenant=True, kwargs=pk("in_review")),
     "portal:request_withdraw": Expect(NOBODY, A_ADMIN, tenant=True, kwargs=pk("draft")),
+    "portal:finding_thread": Expect(A_VIEW, NOBODY, tenant=True, kwargs=pk("finding")),
     "portal:finding_reply": Expect(NOBODY, A_DEV, tenant=True, kwargs=pk("finding")),
     "portal:document_download": Expect(A_VIEW, A_VIEW, tenant=True, kwargs=pk("document")),
     "portal:agreement": Expect(MEMBERS, A_ADMIN | B),

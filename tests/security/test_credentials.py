@@ -171,8 +171,8 @@ def test_managers_reveal_list_is_empty_state_and_bounded_queries(
 def published(monkeypatch):
     """Every Celery message the code publishes (the broker is the in-memory transport;
     nothing is patched but the eager switch, so apply_async really serialises)."""
-    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
-    monkeypatch.setitem(celery_app.conf, "broker_url", "memory://")
+    monkeypatch.setitem(celery_app.conf, "CELERY_TASK_ALWAYS_EAGER", False)
+    monkeypatch.setitem(celery_app.conf, "CELERY_BROKER_URL", "memory://")
     messages: list[dict] = []
 
     def receiver(sender=None, body=None, headers=None, **kwargs):

@@ -45,17 +45,24 @@ def _reset_pools(app) -> None:
     kombu.pools.reset()
 
 
+def _conf_update(values: dict[str, object]) -> None:
+    # Under the settings' CELERY_ names: the app reads its configuration from Django's
+    # settings with namespace="CELERY", and celery 5.6 looks a setting up by that name
+    # before the plain one, so conf.update(broker_url=...) would be shadowed there.
+    celery_app.conf.update({f"CELERY_{key.upper()}": value for key, value in values.items()})
+
+
 @contextmanager
 def broker_at(url: str) -> Iterator[None]:
     """Publish for real (not eagerly) to ``url`` for the duration."""
     keys = ("broker_url", "task_always_eager", "result_backend")
     old = {k: celery_app.conf[k] for k in keys}
-    celery_app.conf.update(broker_url=url, task_always_eager=False, result_backend=None)
+    _conf_update({"broker_url": url, "task_always_eager": False, "result_backend": None})
     _reset_pools(celery_app)
     try:
         yield
     finally:
-        celery_app.conf.update(old)
+        _conf_update(old)
         _reset_pools(celery_app)
 
 
@@ -65,14 +72,14 @@ def eager_celery() -> Iterator[None]:
     developer's Redis; tests that want a broker use ``broker_at`` / ``celery_worker``."""
     keys = ("broker_url", "task_always_eager", "task_eager_propagates")
     old = {k: celery_app.conf[k] for k in keys}
-    celery_app.conf.update(
-        broker_url="memory://", task_always_eager=True, task_eager_propagates=True
+    _conf_update(
+        {"broker_url": "memory://", "task_always_eager": True, "task_eager_propagates": True}
     )
     _reset_pools(celery_app)
     try:
         yield
     finally:
-        celery_app.conf.update(old)
+        _conf_update(old)
         _reset_pools(celery_app)
 
 

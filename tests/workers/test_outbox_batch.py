@@ -282,11 +282,13 @@ def test_enqueue_publishes_one_task_per_batch(redis_broker):
 def test_one_transaction_of_notify_calls_publishes_ceil_n_over_batch_tasks(redis_broker):
     user = UserFactory()
     n = 120
-    with broker_at(redis_broker), transaction.atomic():
-        made = [
-            outbox.notify(recipients=[user], event="request_submit", subject=f"E{i}")[0]
-            for i in range(n)
-        ]
+    with broker_at(redis_broker):
+        with transaction.atomic():
+            made = [
+                outbox.notify(recipients=[user], event="request_submit", subject=f"E{i}")[0]
+                for i in range(n)
+            ]
+        outbox.publisher_drain()  # publishing is off the request's thread
 
     tasks = _published(redis_broker)
     assert len(tasks) == math.ceil(n / delivery.BATCH_SIZE)
@@ -296,15 +298,17 @@ def test_one_transaction_of_notify_calls_publishes_ceil_n_over_batch_tasks(redis
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_rolled_back_savepoint_loses_no_committed_row(redis_broker, counting_backend):
     user = UserFactory()
-    with broker_at(redis_broker), transaction.atomic():
-        [first] = outbox.notify(recipients=[user], event="request_submit", subject="A")
-        try:
-            with transaction.atomic():
-                outbox.notify(recipients=[user], event="request_submit", subject="B")
-                raise RuntimeError("the event failed")
-        except RuntimeError:
-            pass
-        [last] = outbox.notify(recipients=[user], event="request_submit", subject="C")
+    with broker_at(redis_broker):
+        with transaction.atomic():
+            [first] = outbox.notify(recipients=[user], event="request_submit", subject="A")
+            try:
+                with transaction.atomic():
+                    outbox.notify(recipients=[user], event="request_submit", subject="B")
+                    raise RuntimeError("the event failed")
+            except RuntimeError:
+                pass
+            [last] = outbox.notify(recipients=[user], event="request_submit", subject="C")
+        outbox.publisher_drain()
 
     published = [i for _, kw in _published(redis_broker) for i in kw["notification_ids"]]
     assert {first.pk, last.pk} <= set(published)
@@ -328,6 +332,7 @@ def test_separate_transactions_publish_separately(redis_broker):
             transaction.set_rollback(True)
         with transaction.atomic():
             [third] = outbox.notify(recipients=[user], event="request_submit", subject="three")
+        outbox.publisher_drain()
 
     batches = [kw["notification_ids"] for _, kw in _published(redis_broker)]
     assert len(batches) == 3
