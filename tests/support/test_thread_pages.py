@@ -101,12 +101,14 @@ def test_desk_ticket_page_paginates_and_queries_do_not_grow(client, ticket, supp
     assert "Message number 0004." not in html
 
 
-@pytest.mark.parametrize("page", ["0", "-1", "9" * 30, "abc", "\x00"])
-def test_a_bad_page_number_shows_a_page_not_an_error(client, ticket, partner_developer, page):
+@pytest.mark.parametrize("page_number", ["0", "-1", "9" * 30, "abc", "\x00"])
+def test_a_bad_page_number_shows_a_page_not_an_error(
+    client, ticket, partner_developer, page_number
+):
     client.force_login(partner_developer)
     add_replies(ticket, partner_developer, EVENTS_PER_PAGE + 1)
     url = reverse("support:ticket_detail", args=[ticket.pk])
-    assert client.get(url, {"page": page}).status_code == 200
+    assert client.get(url, {"page": page_number}).status_code == 200
 
 
 def test_a_failed_action_renders_links_to_the_ticket_page(client, ticket, partner_developer):
