@@ -17,8 +17,9 @@ from tests.conftest import require_service
 
 SHA = "a1b2c3d4e5f6a7b8c9d0a1b2c3d4e5f6a7b8c9d0"  # the commit tests.factories packages
 REVIEWER_LOGIN = "kaltura-reviewer"
-# A spare Redis database so a developer's running worker (db 0) never sees test tasks.
-WORKER_REDIS_DB = 13
+# A spare Redis database so a developer's running worker (db 0) never sees test tasks;
+# TEST_WORKER_REDIS_DB gives two checkouts running the worker tests at once their own.
+WORKER_REDIS_DB = int(os.environ.get("TEST_WORKER_REDIS_DB", "13"))
 CLOSED_PORT_BROKER = "redis://127.0.0.1:1/0"
 
 
