@@ -118,3 +118,22 @@ def test_home_offers_a_choice_to_people_with_several_workspaces(client, partner,
     response = client.get("/")
     assert response.status_code == 200
     assert "Choose where to work" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ("/portal/requests/", True),
+        ("/manage/?q=acme", True),
+        ("https://evil.example/", False),
+        ("//evil.example/", False),
+        ("javascript:alert(1)", False),
+        ("evil.example/portal/", False),
+        ("../admin/", False),
+    ],
+)
+def test_safe_next_keeps_only_a_path_on_this_site(rf, given, kept):
+    from certportal.auth import safe_next
+
+    request = rf.get("/accounts/login/", {"next": given})
+    assert (safe_next(request, default="/fallback/") == given) is kept

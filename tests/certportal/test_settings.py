@@ -166,3 +166,13 @@ def test_production_cookies_use_host_prefix_and_are_secure():
 def test_passwords_are_hashed_with_argon2():
     value = settings_value("s.PASSWORD_HASHERS[0]")
     assert value == "'django.contrib.auth.hashers.Argon2PasswordHasher'"
+
+
+def test_back_office_hides_authenticator_secrets(admin_client):
+    from django.contrib.auth.models import User
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=User.objects.get(username="admin"), name="phone")
+    response = admin_client.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/")
+    assert response.status_code == 200
+    assert device.key not in response.content.decode()
