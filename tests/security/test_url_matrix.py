@@ -157,3 +157,19 @@ def test_csrf_is_enforced_on_every_post(world):
         if changes:
             failures.append(f"POST {url} as {poster} without a token changed {changes}")
     assert not failures, "\n".join(failures)
+
+
+def test_snapshot_sees_a_changed_row_and_a_new_one(world):
+    """The baseline the refused POSTs are compared with notices an edit of any column."""
+    from certifications.models import CertificationRequest
+    from partners.models import Partner
+
+    before = snapshot()
+    assert diff(before, snapshot()) == []
+    request = CertificationRequest.objects.order_by("pk").first()
+    CertificationRequest.objects.filter(pk=request.pk).update(version=request.version + "-x")
+    assert diff(before, snapshot()) == ["rows of certifications.CertificationRequest changed"]
+    Partner.objects.create(name="Canary Co", slug="canary-co")
+    changed = diff(before, snapshot())
+    assert "rows of partners.Partner changed" in changed
+    assert any(c.startswith("count partners_partner") for c in changed)
