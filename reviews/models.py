@@ -143,7 +143,7 @@ class IntakeReport(models.Model):
     github_calls = models.PositiveIntegerField(default=0)
     limited = models.BooleanField(default=False)
     notes = models.JSONField(default=list, blank=True)
-    error = models.TextField(blank=True)
+    error = models.TextField(max_length=2000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
