@@ -88,3 +88,57 @@ def tree(changes: dict[str, str | None] | None = None) -> dict[str, str]:
         else:
             files[path] = content
     return files
+
+
+def report_for(request, *, public: bool = False, problems: int = 1):
+    """A finished intake report of ``request``'s commit, written directly (page tests do not
+    need GitHub): ``problems`` debug-logging items, a blocker when ``public``."""
+    from reviews.models import IntakeReport, IntakeReportItem
+
+    report = IntakeReport.objects.create(
+        integration=request.integration,
+        commit_sha=request.commit_sha,
+        version=request.version,
+        status="done",
+        repo_private=not public,
+        files_total=40,
+        files_read=12,
+    )
+    IntakeReportItem.objects.bulk_create(
+        [
+            IntakeReportItem(
+                report=report,
+                rule_id="repo-private",
+                guideline_code="G02",
+                severity="blocker",
+                outcome="fail" if public else "pass",
+                message="The repository is public on GitHub." if public else "Private.",
+            ),
+            IntakeReportItem(
+                report=report,
+                rule_id="readme-ui",
+                guideline_code="G03",
+                severity="major",
+                outcome="pass",
+                path="README.md",
+                line=9,
+                excerpt="UI changes",
+                message="Found at line 9.",
+            ),
+            *(
+                IntakeReportItem(
+                    report=report,
+                    rule_id="debug-log-js",
+                    guideline_code="G08",
+                    severity="minor",
+                    outcome="fail",
+                    path=f"assets/m{n}.js",
+                    line=n + 1,
+                    excerpt="console.log(x)",
+                    message="Debug logging left in JavaScript.",
+                )
+                for n in range(problems)
+            ),
+        ]
+    )
+    return report
