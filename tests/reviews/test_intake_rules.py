@@ -160,3 +160,11 @@ def test_identical_files_are_read_once():
     same = "<?php echo 1;\n"
     _, reads = run(trees.tree({"src/a.php": same, "src/b.php": same}))
     assert sorted(p for p in reads if p in ("src/a.php", "src/b.php")) == ["src/a.php"]
+
+
+def test_partner_guide_explains_every_rule():
+    from pathlib import Path
+
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "partner-guide.md").read_text()
+    missing = [r.id for r in RULES if f"(`{r.id}`)" not in guide]
+    assert not missing, f"document these intake rules in docs/partner-guide.md: {missing}"
