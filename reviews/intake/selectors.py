@@ -92,6 +92,15 @@ class IntakePanel:
     def done(self) -> bool:
         return self.report is not None and self.report.status == IntakeReportStatus.DONE
 
+    @property
+    def open_rows(self) -> list[RuleRow]:
+        """Problems and information, for the table."""
+        return [r for r in self.rows if r.status != IntakeItemOutcome.PASS]
+
+    @property
+    def passed_rows(self) -> list[RuleRow]:
+        return [r for r in self.rows if r.status == IntakeItemOutcome.PASS]
+
 
 def _rows(report: IntakeReport | None) -> list[RuleRow]:
     if report is None or report.status != IntakeReportStatus.DONE:

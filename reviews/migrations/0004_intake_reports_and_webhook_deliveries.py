@@ -6,102 +6,214 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('certifications', '0003_text_length_caps'),
-        ('reviews', '0003_text_length_caps'),
+        ("certifications", "0003_text_length_caps"),
+        ("reviews", "0003_text_length_caps"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='IntakeReport',
+            name="IntakeReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('commit_sha', models.CharField(max_length=40)),
-                ('version', models.CharField(max_length=40)),
-                ('status', models.CharField(choices=[('pending', 'Queued'), ('running', 'Running'), ('done', 'Done'), ('failed', 'Could not be produced')], default='pending', max_length=12)),
-                ('repo_private', models.BooleanField(null=True)),
-                ('files_total', models.PositiveIntegerField(default=0)),
-                ('files_read', models.PositiveIntegerField(default=0)),
-                ('github_calls', models.PositiveIntegerField(default=0)),
-                ('limited', models.BooleanField(default=False)),
-                ('notes', models.JSONField(blank=True, default=list)),
-                ('error', models.TextField(blank=True, max_length=2000)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('integration', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='intake_reports', to='certifications.integration')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("commit_sha", models.CharField(max_length=40)),
+                ("version", models.CharField(max_length=40)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Queued"),
+                            ("running", "Running"),
+                            ("done", "Done"),
+                            ("failed", "Could not be produced"),
+                        ],
+                        default="pending",
+                        max_length=12,
+                    ),
+                ),
+                ("repo_private", models.BooleanField(null=True)),
+                ("files_total", models.PositiveIntegerField(default=0)),
+                ("files_read", models.PositiveIntegerField(default=0)),
+                ("github_calls", models.PositiveIntegerField(default=0)),
+                ("limited", models.BooleanField(default=False)),
+                ("notes", models.JSONField(blank=True, default=list)),
+                ("error", models.TextField(blank=True, max_length=2000)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "integration",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="intake_reports",
+                        to="certifications.integration",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='IntakeOverride',
+            name="IntakeOverride",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.TextField(max_length=10000)),
-                ('blockers', models.JSONField(default=list)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='intake_overrides', to='certifications.certificationrequest')),
-                ('report', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='overrides', to='reviews.intakereport')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reason", models.TextField(max_length=10000)),
+                ("blockers", models.JSONField(default=list)),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="intake_overrides",
+                        to="certifications.certificationrequest",
+                    ),
+                ),
+                (
+                    "report",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="overrides",
+                        to="reviews.intakereport",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at'],
+                "ordering": ["-at"],
             },
         ),
         migrations.CreateModel(
-            name='IntakeReportItem',
+            name="IntakeReportItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rule_id', models.CharField(max_length=40)),
-                ('guideline_code', models.CharField(max_length=16)),
-                ('severity', models.CharField(max_length=12)),
-                ('outcome', models.CharField(choices=[('pass', 'Passed'), ('fail', 'Found a problem'), ('info', 'For information')], max_length=8)),
-                ('path', models.CharField(blank=True, max_length=400)),
-                ('line', models.PositiveIntegerField(blank=True, null=True)),
-                ('excerpt', models.CharField(blank=True, max_length=200)),
-                ('message', models.CharField(blank=True, max_length=300)),
-                ('value_hash', models.CharField(blank=True, max_length=64)),
-                ('finding', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='reviews.finding')),
-                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='reviews.intakereport')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("rule_id", models.CharField(max_length=40)),
+                ("guideline_code", models.CharField(max_length=16)),
+                ("severity", models.CharField(max_length=12)),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("pass", "Passed"),
+                            ("fail", "Found a problem"),
+                            ("info", "For information"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("path", models.CharField(blank=True, max_length=400)),
+                ("line", models.PositiveIntegerField(blank=True, null=True)),
+                ("excerpt", models.CharField(blank=True, max_length=200)),
+                ("message", models.CharField(blank=True, max_length=300)),
+                ("value_hash", models.CharField(blank=True, max_length=64)),
+                (
+                    "finding",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="reviews.finding",
+                    ),
+                ),
+                (
+                    "report",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="reviews.intakereport",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='WebhookDelivery',
+            name="WebhookDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('delivery_id', models.CharField(max_length=64, unique=True)),
-                ('payload_sha256', models.CharField(max_length=64, unique=True)),
-                ('event', models.CharField(max_length=40)),
-                ('action', models.CharField(blank=True, max_length=40)),
-                ('repository_id', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('repository_full_name', models.CharField(blank=True, max_length=140)),
-                ('ref', models.CharField(blank=True, max_length=255)),
-                ('head_sha', models.CharField(blank=True, max_length=40)),
-                ('member_login', models.CharField(blank=True, max_length=39)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('processed', 'Processed'), ('ignored', 'Ignored'), ('failed', 'Failed')], default='queued', max_length=12)),
-                ('outcome', models.CharField(blank=True, max_length=300)),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('processed_at', models.DateTimeField(blank=True, null=True)),
-                ('integration', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='webhook_deliveries', to='certifications.integration')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("delivery_id", models.CharField(max_length=64, unique=True)),
+                ("payload_sha256", models.CharField(max_length=64, unique=True)),
+                ("event", models.CharField(max_length=40)),
+                ("action", models.CharField(blank=True, max_length=40)),
+                ("repository_id", models.PositiveBigIntegerField(blank=True, null=True)),
+                ("repository_full_name", models.CharField(blank=True, max_length=140)),
+                ("ref", models.CharField(blank=True, max_length=255)),
+                ("head_sha", models.CharField(blank=True, max_length=40)),
+                ("member_login", models.CharField(blank=True, max_length=39)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("processed", "Processed"),
+                            ("ignored", "Ignored"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=12,
+                    ),
+                ),
+                ("outcome", models.CharField(blank=True, max_length=300)),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                ("processed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "integration",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="webhook_deliveries",
+                        to="certifications.integration",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'webhook deliveries',
-                'ordering': ['-received_at'],
+                "verbose_name_plural": "webhook deliveries",
+                "ordering": ["-received_at"],
             },
         ),
         migrations.AddConstraint(
-            model_name='intakereport',
-            constraint=models.UniqueConstraint(fields=('integration', 'commit_sha', 'version'), name='intake_report_once'),
+            model_name="intakereport",
+            constraint=models.UniqueConstraint(
+                fields=("integration", "commit_sha", "version"), name="intake_report_once"
+            ),
         ),
         migrations.AddIndex(
-            model_name='webhookdelivery',
-            index=models.Index(fields=['integration', 'event', '-received_at'], name='webhook_int_event'),
+            model_name="webhookdelivery",
+            index=models.Index(
+                fields=["integration", "event", "-received_at"], name="webhook_int_event"
+            ),
         ),
     ]
