@@ -17,7 +17,6 @@ from django.conf import settings
 
 from certifications.models import Integration
 from reviews import access, github, metrics, reminders
-from reviews.models import WebhookDelivery, WebhookStatus
 
 logger = logging.getLogger(__name__)
 
@@ -196,11 +195,11 @@ def task_github_webhook(self, *, delivery_pk: int) -> str:
     """Act on one recorded GitHub webhook delivery (reviews.webhooks)."""
     from reviews import webhooks
 
-    before = WebhookDelivery.objects.filter(pk=delivery_pk).values_list("status", flat=True).first()
-    delivery = webhooks.webhook_process(delivery_pk=delivery_pk)
+    result = webhooks.webhook_process(delivery_pk=delivery_pk)
+    delivery = result.delivery
     if delivery is None:
         return "gone"
-    if before == WebhookStatus.QUEUED and webhooks.needs_access_sync(delivery):
+    if result.sync_access:
         try:
             task_sync_repo_access.apply_async(
                 kwargs={"integration_id": delivery.integration_id}, retry=False

@@ -20,6 +20,7 @@ import hmac
 import json
 import logging
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -97,7 +98,12 @@ def webhook_receive(
     event = (event or "")[:40]
     action = str(payload.get("action") or "")[:40]
     ref = str(payload.get("ref") or "")[:255]
-    head = str(payload.get("after") or "").lower() if event == "push" else ""
+    # The commit a push leaves the ref at: for an annotated tag "after" is the tag object,
+    # so prefer the head commit's id.
+    head_commit = payload.get("head_commit") if isinstance(payload.get("head_commit"), dict) else {}
+    head = (
+        str(head_commit.get("id") or payload.get("after") or "").lower() if event == "push" else ""
+    )
     member = payload.get("member") if isinstance(payload.get("member"), dict) else {}
     handled = event in HANDLED_EVENTS and integration is not None
     row = WebhookDelivery(
@@ -157,9 +163,9 @@ def _reviewer_logins(integration_id: int) -> set[str]:
     return logins
 
 
-def _on_push(delivery: WebhookDelivery) -> str:
+def _on_push(delivery: WebhookDelivery) -> tuple[str, bool]:
     if not delivery.head_sha:
-        return "No new commit (a deleted branch or tag)."
+        return "No new commit (a deleted branch or tag).", False
     drafts = list(
         CertificationRequest.objects.filter(
             integration_id=delivery.integration_id, state=RequestState.DRAFT
@@ -170,13 +176,16 @@ def _on_push(delivery: WebhookDelivery) -> str:
             integration=draft.integration, commit_sha=delivery.head_sha, version=draft.version
         )
     if not drafts:
-        return f"Commit {delivery.head_sha[:12]} recorded; no draft to offer it to."
-    return f"Commit {delivery.head_sha[:12]} offered to {len(drafts)} draft(s); report queued."
+        return f"Commit {delivery.head_sha[:12]} recorded; no draft to offer it to.", False
+    return (
+        f"Commit {delivery.head_sha[:12]} offered to {len(drafts)} draft(s); report queued.",
+        False,
+    )
 
 
-def _on_repository(delivery: WebhookDelivery) -> str:
+def _on_repository(delivery: WebhookDelivery) -> tuple[str, bool]:
     if delivery.action != "publicized":
-        return f"Repository {delivery.action or 'event'}: nothing to do."
+        return f"Repository {delivery.action or 'event'}: nothing to do.", False
     name = delivery.repository_full_name
     _alert(
         delivery,
@@ -186,15 +195,15 @@ def _on_repository(delivery: WebhookDelivery) -> str:
         "a private repository: intake reports of its commits block intake. Access is being "
         "reconciled now.",
     )
-    return "Made public: staff alerted, access reconciliation queued."
+    return "Made public: staff alerted, access reconciliation queued.", True
 
 
-def _on_member(delivery: WebhookDelivery) -> str:
+def _on_member(delivery: WebhookDelivery) -> tuple[str, bool]:
     login = delivery.member_login
     if delivery.action != "removed" or login.casefold() not in _reviewer_logins(
         delivery.integration_id
     ):
-        return "Member change that does not concern a vendor reviewer."
+        return "Member change that does not concern a vendor reviewer.", False
     name = delivery.repository_full_name
     _alert(
         delivery,
@@ -204,30 +213,33 @@ def _on_member(delivery: WebhookDelivery) -> str:
         "access reconciliation runs now and will invite the reviewer again while a review "
         "needs it.",
     )
-    return f"Reviewer {login} removed: staff alerted, access reconciliation queued."
+    return f"Reviewer {login} removed: staff alerted, access reconciliation queued.", True
 
 
 HANDLERS = {"push": _on_push, "repository": _on_repository, "member": _on_member}
-# Outcomes after which the repository's access is reconciled at once (by the task).
-SYNC_OUTCOME = "access reconciliation queued"
 
 
-def needs_access_sync(delivery: WebhookDelivery | None) -> bool:
-    """Whether processing ``delivery`` asked for the access reconciliation now."""
-    return bool(delivery and delivery.integration_id and SYNC_OUTCOME in delivery.outcome)
+@dataclass(frozen=True)
+class WebhookResult:
+    """What processing did: the delivery row, and whether the repository's access must be
+    reconciled now (the task queues that sync; this module cannot import the tasks)."""
+
+    delivery: WebhookDelivery | None
+    sync_access: bool = False
 
 
-def webhook_process(*, delivery_pk: int) -> WebhookDelivery | None:
-    """Act on one recorded delivery (the task's work); a processed one is left alone.
-    When `needs_access_sync` says so, the task queues the access sync after this."""
+def webhook_process(*, delivery_pk: int) -> WebhookResult:
+    """Act on one recorded delivery (the task's work); a processed one is left alone."""
     with transaction.atomic():
         delivery = WebhookDelivery.objects.select_for_update().filter(pk=delivery_pk).first()
         if delivery is None or delivery.status != WebhookStatus.QUEUED:
-            return delivery
+            return WebhookResult(delivery)
         handler = HANDLERS.get(delivery.event)
-        outcome = handler(delivery) if handler and delivery.integration_id else "Acknowledged."
+        outcome, sync = (
+            handler(delivery) if handler and delivery.integration_id else ("Acknowledged.", False)
+        )
         delivery.status = WebhookStatus.PROCESSED
         delivery.outcome = outcome[:300]
         delivery.processed_at = timezone.now()
         delivery.save(update_fields=["status", "outcome", "processed_at"])
-    return delivery
+    return WebhookResult(delivery, sync_access=sync)

@@ -43,11 +43,12 @@ def _post(client, event, payload, *, delivery="d-1", secret=SECRET, signature=No
     )
 
 
-def _push(sha=NEW, ref="refs/heads/main"):
+def _push(sha=NEW, ref="refs/heads/main", after=None):
     return {
         "ref": ref,
         "before": "0" * 40,
-        "after": sha,
+        "after": after or sha,
+        "head_commit": {"id": sha},
         "repository": {"id": 700001, "full_name": "acme/captions", "private": True},
     }
 
@@ -68,12 +69,16 @@ def test_get_is_not_allowed(client):
     assert client.get(URL).status_code == 405
 
 
+# A branch push, and an annotated tag (whose "after" is the tag object, not the commit).
+@pytest.mark.parametrize(
+    "push", [_push(), _push(ref="refs/tags/v1.0.0", after="a" * 40)], ids=["branch", "tag"]
+)
 def test_push_offers_the_commit_and_reruns_the_report_for_the_draft(
-    client, gh, draft, partner_admin, django_capture_on_commit_callbacks
+    client, gh, draft, partner_admin, push, django_capture_on_commit_callbacks
 ):
     gh.add_files("acme/captions", NEW, trees.tree())
     with django_capture_on_commit_callbacks(execute=True):
-        response = _post(client, "push", _push())
+        response = _post(client, "push", push)
     assert response.status_code == 202
     delivery = WebhookDelivery.objects.get()
     assert (delivery.integration, delivery.head_sha) == (draft.integration, NEW)
