@@ -59,15 +59,7 @@ class IntakeOverrideAdmin(StaffModelAdmin):
 class WebhookDeliveryAdmin(StaffModelAdmin):
     """Every GitHub webhook delivery received, newest first, and what was done with it."""
 
-    list_display = (
-        "received_at",
-        "event",
-        "action",
-        "repository_full_name",
-        "integration",
-        "status",
-        "outcome",
-    )
+    list_display = ("received_at", "event", "repository_full_name", "status", "outcome")
     list_filter = ("event", "status")
     list_select_related = ("integration",)
     search_fields = ("delivery_id", "repository_full_name", "head_sha")
