@@ -221,6 +221,14 @@ GITHUB_REVOKE_IDLE_DAYS = env.int("GITHUB_REVOKE_IDLE_DAYS", default=30)
 # PyGithub's spacing between requests / writes (secondary rate limits); tests set None.
 GITHUB_SECONDS_BETWEEN_REQUESTS = env.float("GITHUB_SECONDS_BETWEEN_REQUESTS", default=0.25)
 GITHUB_SECONDS_BETWEEN_WRITES = env.float("GITHUB_SECONDS_BETWEEN_WRITES", default=1.0)
+# The GitHub App's webhook secret (HMAC-SHA256 of each delivery); unset: deliveries refused.
+GITHUB_WEBHOOK_SECRET = env.str("GITHUB_WEBHOOK_SECRET", default="")
+# Automated intake report limits (reviews.intake): files listed, bytes per file read,
+# bytes and blobs read per report.
+INTAKE_MAX_FILES = env.int("INTAKE_MAX_FILES", default=20_000)
+INTAKE_MAX_FILE_BYTES = env.int("INTAKE_MAX_FILE_BYTES", default=512 * 1024)
+INTAKE_MAX_TOTAL_BYTES = env.int("INTAKE_MAX_TOTAL_BYTES", default=25 * 1024 * 1024)
+INTAKE_MAX_READS = env.int("INTAKE_MAX_READS", default=1500)
 
 # --- Field encryption (test-account passwords, tokens) --------------------------------
 DEV_FIELD_ENCRYPTION_KEY = "Y2VydHBvcnRhbC1kZXZlbG9wbWVudC1vbmx5LWtleSE="

@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from certportal import auth, health
 from portal.views import accounts, otp
+from reviews import views as review_views
 
 admin.site.site_header = "Certification back office"
 admin.site.site_title = "Certification back office"
@@ -26,6 +27,7 @@ urlpatterns = [
     path("portal/", include("portal.support_urls")),
     path("manage/", include("program.desk_urls")),
     path("notifications/", include("portal.notification_urls")),
+    path("github/webhook/", review_views.github_webhook, name="github_webhook"),
 ]
 
 # Benchmark yardsticks: devtools is installed only with DEBUG or BENCH_REFERENCE_VIEWS, and

@@ -5,7 +5,8 @@ timeouts, pagination, redirects) runs unchanged, so tests catch the failures tha
 a sleep on a rate limit, a retry that never ends, a wrong URL — and the Celery integration
 tests can point a real worker at the same server.
 
-It speaks the REST shapes PyGithub reads for repositories, READMEs, commits, collaborators,
+It speaks the REST shapes PyGithub reads for repositories, READMEs, commits, git trees and
+blobs (of file sets added with ``add_files``), collaborators,
 invitations, users and GitHub App installation tokens, addressed either as
 ``/repos/{owner}/{repo}/...`` or ``/repositories/{id}/...``. Every ``url`` in a response uses
 this server's own base, because PyGithub follows them.
@@ -26,6 +27,7 @@ import fnmatch
 import hashlib
 import itertools
 import json
+import socket
 import threading
 import time
 from collections import Counter
@@ -82,6 +84,8 @@ class FakeRepo:
     commits: set[str] = field(default_factory=set)
     collaborators: dict[str, str] = field(default_factory=dict)  # login -> permission
     invitations: dict[int, FakeInvitation] = field(default_factory=dict)
+    trees: dict[str, dict[str, bytes]] = field(default_factory=dict)  # commit -> path -> bytes
+    blob_ids: set[str] = field(default_factory=set)
 
     @property
     def full_name(self) -> str:
@@ -144,6 +148,10 @@ class FakeGitHub:
         self.requests: list[RecordedRequest] = []
         self.calls: Counter[str] = Counter()
         self.installation_tokens: set[str] = set()
+        #: Blob id -> bytes, for every file of every tree added with :meth:`add_files`.
+        self.blobs: dict[str, bytes] = {}
+        #: Entries GitHub lists before it truncates a recursive tree.
+        self.tree_limit = 100_000
 
         self._lock = threading.RLock()
         self._renamed: dict[str, int] = {}  # old lower-cased full name -> repo id
@@ -220,6 +228,24 @@ class FakeGitHub:
             )
             self.repos[repo.id] = repo
             return repo
+
+    def add_files(self, full_name: str, sha: str, files: dict[str, str | bytes]) -> dict[str, str]:
+        """Make ``sha`` a commit of the repo whose tree holds ``files`` (path -> content);
+        returns path -> blob id. The trees and blobs API then serve it."""
+        with self._lock:
+            repo = self.repo(full_name)
+            tree: dict[str, bytes] = {}
+            ids: dict[str, str] = {}
+            for path, content in files.items():
+                data = content.encode() if isinstance(content, str) else content
+                blob_id = _blob_sha(data)
+                self.blobs[blob_id] = data
+                tree[path] = data
+                ids[path] = blob_id
+                repo.blob_ids.add(blob_id)
+            repo.trees[sha.lower()] = tree
+            repo.commits.add(sha.lower())
+            return ids
 
     def repo(self, full_name: str) -> FakeRepo:
         """The current repo by name (case-insensitive); KeyError if unknown."""
@@ -615,6 +641,10 @@ class FakeGitHub:
                     for inv in sorted(repo.invitations.values(), key=lambda i: i.id)
                 ]
                 return self._page(items, query, f"/repositories/{repo.id}/invitations")
+            case "GET", ["git", "trees", sha]:
+                return self._tree(repo, sha, recursive=bool(query.get("recursive")))
+            case "GET", ["git", "blobs", sha]:
+                return self._blob(repo, sha)
             case "DELETE", ["invitations", invitation_id] if invitation_id.isdigit():
                 if repo.invitations.pop(int(invitation_id), None) is None:
                     raise _NotFoundError
@@ -645,6 +675,71 @@ class FakeGitHub:
                 "git_url": f"{api}/git/blobs/{sha}",
                 "html_url": f"{self.base_url}/{repo.full_name}/blob/{repo.default_branch}/README.md",
                 "download_url": f"{self.base_url}/raw/{repo.full_name}/{repo.default_branch}/README.md",
+            },
+        )
+
+    def _tree(self, repo: FakeRepo, sha: str, *, recursive: bool) -> _Response:
+        """GitHub's git tree of a commit: blobs and the directories above them."""
+        files = repo.trees.get(sha.lower())
+        if files is None:
+            if repo.commits and sha.lower() in repo.commits:
+                files = {}
+            else:
+                return _Response(422, {"message": f"No commit found for SHA: {sha}"})
+        api = f"{self.base_url}/repos/{repo.full_name}/git"
+        entries: list[dict[str, Any]] = []
+        dirs: set[str] = set()
+        for path in sorted(files):
+            parts = path.split("/")
+            for depth in range(1, len(parts)):
+                folder = "/".join(parts[:depth])
+                if folder not in dirs and (recursive or depth == 1):
+                    dirs.add(folder)
+                    entries.append(
+                        {
+                            "path": folder,
+                            "mode": "040000",
+                            "type": "tree",
+                            "sha": _blob_sha(folder.encode()),
+                            "url": f"{api}/trees/{folder}",
+                        }
+                    )
+            if recursive or len(parts) == 1:
+                data = files[path]
+                blob_id = _blob_sha(data)
+                entries.append(
+                    {
+                        "path": path,
+                        "mode": "100644",
+                        "type": "blob",
+                        "sha": blob_id,
+                        "size": len(data),
+                        "url": f"{api}/blobs/{blob_id}",
+                    }
+                )
+        truncated = len(entries) > self.tree_limit
+        return _Response(
+            200,
+            {
+                "sha": sha,
+                "url": f"{api}/trees/{sha}",
+                "tree": entries[: self.tree_limit],
+                "truncated": truncated,
+            },
+        )
+
+    def _blob(self, repo: FakeRepo, sha: str) -> _Response:
+        data = self.blobs.get(sha.lower())
+        if data is None or sha.lower() not in repo.blob_ids:
+            raise _NotFoundError
+        return _Response(
+            200,
+            {
+                "sha": sha,
+                "size": len(data),
+                "encoding": "base64",
+                "content": base64.encodebytes(data).decode(),
+                "url": f"{self.base_url}/repos/{repo.full_name}/git/blobs/{sha}",
             },
         )
 
@@ -745,7 +840,14 @@ class FakeGitHub:
         return _Response(200, chunk, {"Link": ", ".join(links)} if links else {})
 
 
+def _blob_sha(data: bytes) -> str:
+    """Git's blob id of ``data``."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()  # noqa: S324 - git's id
+
+
 _ROUTES: list[tuple[str, str]] = [
+    ("/repos/*/*/git/trees/*", "/repos/{owner}/{repo}/git/trees/{sha}"),
+    ("/repos/*/*/git/blobs/*", "/repos/{owner}/{repo}/git/blobs/{sha}"),
     (
         "/repos/*/*/collaborators/*/permission",
         "/repos/{owner}/{repo}/collaborators/{login}/permission",
@@ -780,6 +882,12 @@ class _Handler(BaseHTTPRequestHandler):
     fake: FakeGitHub  # set on the per-server subclass
     protocol_version = "HTTP/1.1"  # keep-alive, like GitHub; every answer has Content-Length
     timeout = 30  # idle keep-alive connections end instead of pinning a thread forever
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in two writes; without TCP_NODELAY, Nagle's algorithm
+        # holds the body until the client's delayed ACK (~40 ms per request on Linux).
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portal.views import dashboard, public, requests, wizard
+from portal.views import dashboard, intake, public, requests, wizard
 from portal.views import partners as partner_views
 
 app_name = "portal"
@@ -20,6 +20,11 @@ urlpatterns = [
     path("portal/requests/<int:pk>/submit/", wizard.request_submit, name="request_submit"),
     path("portal/requests/<int:pk>/resubmit/", requests.request_resubmit, name="request_resubmit"),
     path("portal/requests/<int:pk>/withdraw/", requests.request_withdraw, name="request_withdraw"),
+    path(
+        "portal/requests/<int:pk>/intake/rerun/",
+        intake.request_intake_rerun,
+        name="request_intake_rerun",
+    ),
     path("portal/findings/<int:pk>/", requests.finding_thread, name="finding_thread"),
     path("portal/findings/<int:pk>/reply/", requests.finding_reply, name="finding_reply"),
     path(

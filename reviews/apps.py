@@ -11,3 +11,17 @@ class ReviewsConfig(AppConfig):
         track("reviews.Finding", partner="request.integration.partner_id")
         track("reviews.FindingReply", partner="finding.request.integration.partner_id")
         track("reviews.RepoAccessGrant", partner="integration.partner_id")
+        track("reviews.IntakeReport", partner="integration.partner_id")
+        track("reviews.IntakeReportItem", partner="report.integration.partner_id")
+        track("reviews.IntakeOverride", partner="request.integration.partner_id")
+        track("reviews.WebhookDelivery", partner="integration.partner_id")
+
+        from certifications import intake_checks
+        from reviews.intake import services as intake
+
+        intake_checks.register(
+            "intake_report",
+            intake_checks.IntakeCheck(
+                blockers=intake.intake_blockers, record_override=intake.intake_record_override
+            ),
+        )

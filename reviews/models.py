@@ -115,3 +115,148 @@ class RepoAccessGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.github_login} → {self.integration_id} ({self.state})"
+
+
+class IntakeReportStatus(models.TextChoices):
+    PENDING = "pending", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Could not be produced"
+
+
+class IntakeReport(models.Model):
+    """The automated intake check of one commit of an integration's repository (for one
+    version number, which the changelog rule looks for). Computed once: a second request for
+    the same commit and version reads this row (see reviews.intake.services)."""
+
+    integration = models.ForeignKey(
+        "certifications.Integration", on_delete=models.CASCADE, related_name="intake_reports"
+    )
+    commit_sha = models.CharField(max_length=40)
+    version = models.CharField(max_length=40)
+    status = models.CharField(
+        max_length=12, choices=IntakeReportStatus.choices, default=IntakeReportStatus.PENDING
+    )
+    repo_private = models.BooleanField(null=True)
+    files_total = models.PositiveIntegerField(default=0)
+    files_read = models.PositiveIntegerField(default=0)
+    github_calls = models.PositiveIntegerField(default=0)
+    limited = models.BooleanField(default=False)
+    notes = models.JSONField(default=list, blank=True)
+    error = models.TextField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "commit_sha", "version"], name="intake_report_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Intake report {self.integration_id}@{self.commit_sha[:12]}"
+
+
+class IntakeItemOutcome(models.TextChoices):
+    PASS = "pass", "Passed"
+    FAIL = "fail", "Found a problem"
+    INFO = "info", "For information"
+
+
+class IntakeReportItem(models.Model):
+    """One result of one rule: a pass (with what it matched) or one problem, with file and
+    line. A secret's value is never stored: ``excerpt`` holds the masked line and
+    ``value_hash`` a keyed hash (to recognise the same secret across commits)."""
+
+    report = models.ForeignKey(IntakeReport, on_delete=models.CASCADE, related_name="items")
+    rule_id = models.CharField(max_length=40)
+    guideline_code = models.CharField(max_length=16)
+    severity = models.CharField(max_length=12)
+    outcome = models.CharField(max_length=8, choices=IntakeItemOutcome.choices)
+    path = models.CharField(max_length=400, blank=True)
+    line = models.PositiveIntegerField(null=True, blank=True)
+    excerpt = models.CharField(max_length=200, blank=True)
+    message = models.CharField(max_length=300, blank=True)
+    value_hash = models.CharField(max_length=64, blank=True)
+    finding = models.ForeignKey(
+        Finding, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} {self.outcome} {self.path}"
+
+
+class IntakeOverride(models.Model):
+    """A reviewer let a request through intake despite the report's blockers, and why."""
+
+    request = models.ForeignKey(
+        "certifications.CertificationRequest",
+        on_delete=models.CASCADE,
+        related_name="intake_overrides",
+    )
+    report = models.ForeignKey(
+        IntakeReport, null=True, on_delete=models.SET_NULL, related_name="overrides"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.TextField(max_length=TEXT_MAX_LENGTH)
+    blockers = models.JSONField(default=list)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"Intake override on request {self.request_id}"
+
+
+class WebhookStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    PROCESSED = "processed", "Processed"
+    IGNORED = "ignored", "Ignored"
+    FAILED = "failed", "Failed"
+
+
+class WebhookDelivery(models.Model):
+    """One delivery of the GitHub App's webhook, as received (a summary, not the payload).
+    ``delivery_id`` and the payload digest are unique: a replay is recognised and ignored."""
+
+    delivery_id = models.CharField(max_length=64, unique=True)
+    payload_sha256 = models.CharField(max_length=64, unique=True)
+    event = models.CharField(max_length=40)
+    action = models.CharField(max_length=40, blank=True)
+    repository_id = models.PositiveBigIntegerField(null=True, blank=True)
+    repository_full_name = models.CharField(max_length=140, blank=True)
+    integration = models.ForeignKey(
+        "certifications.Integration",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="webhook_deliveries",
+    )
+    ref = models.CharField(max_length=255, blank=True)
+    head_sha = models.CharField(max_length=40, blank=True)
+    member_login = models.CharField(max_length=39, blank=True)
+    status = models.CharField(
+        max_length=12, choices=WebhookStatus.choices, default=WebhookStatus.QUEUED
+    )
+    outcome = models.CharField(max_length=300, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name_plural = "webhook deliveries"
+        indexes = [
+            models.Index(fields=["integration", "event", "-received_at"], name="webhook_int_event")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.delivery_id}"

@@ -14,6 +14,7 @@ from django.dispatch import receiver
 
 from certifications.models import CertificationRequest
 from certifications.signals import request_reviewer_changed, request_transitioned
+from reviews.signals import intake_report_queued, webhook_delivery_queued
 
 logger = logging.getLogger(__name__)
 
@@ -78,3 +79,46 @@ def sync_on_reviewer_change(sender: Any, *, request_id: int, **kwargs: Any) -> N
         return
     if integration_id is not None:
         enqueue_repo_access_sync(integration_id)
+
+
+def _publish(task_name: str, **kwargs: Any) -> None:
+    """Publish a task now (we are after commit already); never raises."""
+    from reviews import tasks
+
+    try:
+        getattr(tasks, task_name).apply_async(kwargs=kwargs, retry=False)
+    except Exception:  # broker errors vary by transport; the row stays queued, visible
+        logger.warning("Could not queue %s %s", task_name, kwargs, exc_info=True)
+
+
+@receiver(intake_report_queued, dispatch_uid="reviews.queue_intake_report")
+def queue_intake_report(sender: Any, *, report_id: int, **kwargs: Any) -> None:
+    _publish("task_intake_report", report_id=report_id)
+
+
+@receiver(webhook_delivery_queued, dispatch_uid="reviews.queue_webhook_delivery")
+def queue_webhook_delivery(sender: Any, *, delivery_pk: int, **kwargs: Any) -> None:
+    _publish("task_github_webhook", delivery_pk=delivery_pk)
+
+
+@receiver(request_transitioned, dispatch_uid="reviews.intake_report_on_submit")
+def intake_report_on_submit(
+    sender: Any, *, request_id: int, transition: str, **kwargs: Any
+) -> None:
+    """A submitted (or resubmitted) commit gets its intake report, if it has none yet."""
+    if transition not in ("submit", "resubmit"):
+        return
+    from reviews.intake.services import intake_report_ensure
+
+    try:
+        request = (
+            CertificationRequest.objects.select_related("integration").filter(pk=request_id).first()
+        )
+        if request is not None:
+            intake_report_ensure(
+                integration=request.integration,
+                commit_sha=request.commit_sha,
+                version=request.version,
+            )
+    except Exception:
+        logger.exception("Intake report not queued for request %s", request_id)

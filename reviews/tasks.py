@@ -146,3 +146,64 @@ def task_send_sla_reminders(self) -> int:
 def task_refresh_metrics(self) -> None:
     """Every few minutes: recompute the program metrics summary the metrics page reads."""
     metrics.refresh_summary()
+
+
+@shared_task(
+    bind=True,
+    name="certportal.reviews.intake_report",
+    acks_late=True,
+    ignore_result=True,
+    max_retries=None,  # counted below against MAX_RETRIES
+)
+def task_intake_report(self, *, report_id: int) -> str:
+    """Compute one intake report (reviews.intake). Permanent GitHub refusals are recorded
+    on the report for the partner and the reviewer; rate limits and outages re-queue it
+    with the access sync's backoff."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from reviews.intake import services as intake
+
+    try:
+        report = intake.intake_report_compute(report_id=report_id)
+    except github.GitHubNotConfigured as exc:
+        intake.intake_report_mark_failed(report_id=report_id, error=str(exc))
+        return "not_configured"
+    except github.GitHubPermanentError as exc:
+        intake.intake_report_mark_failed(report_id=report_id, error=exc.reason)
+        return "failed"
+    except SoftTimeLimitExceeded:
+        intake.intake_report_mark_failed(
+            report_id=report_id,
+            error="The check took longer than the time limit; it can be run again.",
+        )
+        return "failed"
+    except github.GitHubTransientError as exc:
+        if self.request.is_eager or self.request.retries >= MAX_RETRIES:
+            intake.intake_report_mark_failed(
+                report_id=report_id, error=f"{exc} Run the check again later."
+            )
+            return "postponed"
+        intake.intake_report_mark_waiting(report_id=report_id, error=str(exc))
+        raise self.retry(exc=exc, countdown=_countdown(exc, self.request.retries)) from exc
+    return "gone" if report is None else report.status
+
+
+@shared_task(
+    bind=True, name="certportal.reviews.github_webhook", acks_late=True, ignore_result=True
+)
+def task_github_webhook(self, *, delivery_pk: int) -> str:
+    """Act on one recorded GitHub webhook delivery (reviews.webhooks)."""
+    from reviews import webhooks
+
+    result = webhooks.webhook_process(delivery_pk=delivery_pk)
+    delivery = result.delivery
+    if delivery is None:
+        return "gone"
+    if result.sync_access:
+        try:
+            task_sync_repo_access.apply_async(
+                kwargs={"integration_id": delivery.integration_id}, retry=False
+            )
+        except Exception:  # the hourly reconcile is the safety net
+            logger.warning("Could not queue the access sync after %s", delivery, exc_info=True)
+    return delivery.status

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from certifications import sla
+from certifications import intake_checks, sla
 from certifications.enums import KIND_QUOTA, QuotaUse, RequestState
 from certifications.models import (
     Certificate,
@@ -117,7 +117,13 @@ def _notify_transition(request: CertificationRequest, name: str, comment: str) -
 
 
 def request_transition(
-    *, request: CertificationRequest, name: str, actor: Any, comment: str = "", **kwargs: Any
+    *,
+    request: CertificationRequest,
+    name: str,
+    actor: Any,
+    comment: str = "",
+    override_reason: str = "",
+    **kwargs: Any,
 ) -> CertificationRequest:
     """Fire any request transition except submit (see `request_submit`, which also spends
     quota). Side effects in the same transaction: a withdrawal before user testing gives the
@@ -153,6 +159,8 @@ def request_transition(
         from_state = fire(
             locked, name, actor=actor, error=CertificationError, unmet=unmet, **kwargs
         )
+        if name == "intake_ok":
+            comment = _intake_guard(locked, actor=actor, reason=override_reason, comment=comment)
         _log_and_refresh(
             locked, actor=actor, transition=name, from_state=from_state, comment=comment, at=now
         )
@@ -169,6 +177,23 @@ def request_transition(
             _publish_listing(locked, at=now)
         _notify_transition(locked, name, comment)
     return locked
+
+
+def _intake_guard(request: CertificationRequest, *, actor: Any, reason: str, comment: str) -> str:
+    """Blockers registered in `intake_checks` (the automated intake report's) refuse
+    intake; a reviewer's reason overrides them, recorded by the check and in the log."""
+    found = intake_checks.blockers(request)
+    if not found:
+        return comment
+    if not reason.strip():
+        listed = " ".join(item for items in found.values() for item in items)
+        raise CertificationError(
+            f"Intake is blocked: {listed} Resolve it with the partner, or override the "
+            "blockers with a reason.",
+            code="unmet",
+        )
+    intake_checks.record_overrides(request, actor=actor, reason=reason.strip(), found=found)
+    return "\n".join(filter(None, [comment, f"Intake blockers overridden: {reason.strip()}"]))
 
 
 def request_submit(*, request: CertificationRequest, actor: Any) -> CertificationRequest:

@@ -31,6 +31,7 @@ from portal.views.common import (
     state_label,
 )
 from reviews import selectors as review_selectors
+from reviews.intake import selectors as intake_selectors
 from reviews.services import finding_reply as finding_reply_service
 
 DEV, ADMIN = MemberRole.DEVELOPER, MemberRole.ADMIN
@@ -76,6 +77,9 @@ def _detail_context(
         "certificate": certificate,
         "listing": listing,
         "editable_draft": req.state == RequestState.DRAFT,
+        "intake": intake_selectors.intake_panel(request=req)
+        if req.state in intake_selectors.REPORT_STATES
+        else None,
     }
 
 

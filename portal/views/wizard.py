@@ -32,6 +32,7 @@ from portal.views.common import (
     load_request,
     scoped_integrations,
 )
+from reviews.intake import selectors as intake_selectors
 
 DEV, ADMIN = MemberRole.DEVELOPER, MemberRole.ADMIN
 
@@ -243,6 +244,7 @@ def _step_review(request, req, status=200):
         unmet=[{"message": u.message, "url": link(u.fix_url_name)} for u in unmet],
         can_submit=request.portal.allows(ADMIN, req.integration.partner_id),
         is_draft=req.state == RequestState.DRAFT,
+        intake=intake_selectors.intake_panel(request=req, with_offer=True),
     )
 
 

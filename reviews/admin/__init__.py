@@ -13,6 +13,8 @@ Django's autodiscovery imports `reviews.admin`; importing `certification_request
   `reviews.request_page`);
 - `certification_requests`: the registered CertificationRequest admin joining those two halves;
 - `records`: the plain Finding, FindingReply and RepoAccessGrant admins;
+- `intake_panel` / `intake_records`: the intake report's panel actions on the request page,
+  and the lists of reports, overrides and GitHub webhook deliveries;
 - `common`: SLA badges, the reviewer list, the permission-cache load.
 
 The fixes of library admin views (django-otp's devices, the changelist's date hierarchy)
@@ -20,6 +22,11 @@ live in `certportal.admin_fixes`, for every admin of the project."""
 
 from reviews.admin.certification_requests import CertificationRequestAdmin
 from reviews.admin.common import SLA_BADGE
+from reviews.admin.intake_records import (
+    IntakeOverrideAdmin,
+    IntakeReportAdmin,
+    WebhookDeliveryAdmin,
+)
 from reviews.admin.queue import (
     AssignedReviewerFilter,
     CappedCountPaginator,
@@ -45,9 +52,12 @@ __all__ = [
     "FindingForm",
     "FindingReplyAdmin",
     "FindingStatusForm",
+    "IntakeOverrideAdmin",
+    "IntakeReportAdmin",
     "PartnerFilter",
     "RepoAccessGrantAdmin",
     "ReviewerChoiceForm",
     "SlaStatusFilter",
     "TransitionForm",
+    "WebhookDeliveryAdmin",
 ]

@@ -13,11 +13,14 @@ from django.http import HttpRequest
 from certifications import selectors as cert_selectors
 from certifications.models import CertificationRequest
 from certportal.admin import StaffModelAdmin
+from reviews.admin.intake_panel import IntakePanelMixin
 from reviews.admin.queue import ReviewQueueMixin
 from reviews.admin.review_page import RequestPageMixin
 
 
 @admin.register(CertificationRequest)
-class CertificationRequestAdmin(RequestPageMixin, ReviewQueueMixin, StaffModelAdmin):
+class CertificationRequestAdmin(
+    IntakePanelMixin, RequestPageMixin, ReviewQueueMixin, StaffModelAdmin
+):
     def get_queryset(self, request: HttpRequest) -> QuerySet[CertificationRequest]:
         return cert_selectors.requests_for(user=request.user)

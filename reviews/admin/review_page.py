@@ -31,6 +31,7 @@ from partners.forms import row_id
 from reviews import request_page as page_reads
 from reviews import services as review_services
 from reviews.admin.common import SLA_BADGE, client_ip, prime_permission_cache
+from reviews.admin.intake_panel import intake_context
 from reviews.enums import FindingStage, FindingStatus
 from reviews.github import is_configured as github_is_configured
 from reviews.models import Finding
@@ -197,6 +198,7 @@ class RequestPageMixin:
             "sla_label": sla.STATUS_LABELS[sla_status],
             "sla_badge": SLA_BADGE[sla_status],
             "sla_days_left": sla.days_left(obj.sla_due_at, now),
+            **intake_context(obj),
         }
         return TemplateResponse(
             request, "admin/reviews/request_review.html", context, status=status

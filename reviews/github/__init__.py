@@ -12,6 +12,7 @@ needed.
   policy that never sleeps on a server-requested wait, request spacing, a per-thread
   client cache and the API call counter.
 * ``data`` — the frozen dataclasses returned to callers.
+* ``files`` — a commit's tree and single blobs (the intake report reads files this way);
 * ``operations`` — the public functions; repositories are addressed by id where possible
   so renames and transfers do not break access.
 
@@ -26,6 +27,8 @@ from reviews.github.data import (
     InviteResult,
     PendingInvitation,
     RepoInfo,
+    RepoTree,
+    TreeEntry,
 )
 from reviews.github.errors import (
     GitHubError,
@@ -33,6 +36,7 @@ from reviews.github.errors import (
     GitHubPermanentError,
     GitHubTransientError,
 )
+from reviews.github.files import list_tree, read_blob
 from reviews.github.operations import (
     cancel_invitation,
     commit_exists,
@@ -54,6 +58,8 @@ __all__ = [
     "InviteResult",
     "PendingInvitation",
     "RepoInfo",
+    "RepoTree",
+    "TreeEntry",
     "api_call_count",
     "cancel_invitation",
     "commit_exists",
@@ -62,6 +68,8 @@ __all__ = [
     "invite_collaborator",
     "is_configured",
     "list_access",
+    "list_tree",
+    "read_blob",
     "remove_collaborator",
     "reset_api_call_count",
 ]

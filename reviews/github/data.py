@@ -72,3 +72,21 @@ class AccessSnapshot:
         """The invitation addressed to ``login`` (expired or not), if any."""
         wanted = login.casefold()
         return next((i for i in self.invitations if i.login.casefold() == wanted), None)
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    """One file of a commit's tree: its path, blob id and size in bytes."""
+
+    path: str
+    sha: str
+    size: int
+
+
+@dataclass(frozen=True)
+class RepoTree:
+    """The files of one commit; ``truncated`` when GitHub cut the listing short."""
+
+    sha: str
+    entries: tuple[TreeEntry, ...]
+    truncated: bool = False

@@ -23,6 +23,7 @@ from certportal.models import Notification
 from partners.models import Membership
 from partners.services import invitation_create as invite_token
 from reviews import services as review_services
+from reviews.models import IntakeReport, IntakeReportItem, WebhookDelivery
 from support import services as support_services
 from support.enums import Severity
 from tests.factories import (
@@ -153,6 +154,36 @@ def build_world() -> World:
         request=in_review, name="ut_changes", actor=reviewer, comment=CANARIES["comment"]
     )
 
+    # The intake report of the module's commit, with one problem (the intake panel's URLs),
+    # and a GitHub webhook delivery (the deliveries list).
+    report = IntakeReport.objects.create(
+        integration=module,
+        commit_sha=in_review.commit_sha,
+        version=in_review.version,
+        status="done",
+        repo_private=True,
+    )
+    intake_item = IntakeReportItem.objects.create(
+        report=report,
+        rule_id="debug-log-js",
+        guideline_code="G08",
+        severity="minor",
+        outcome="fail",
+        path="assets/player.js",
+        line=3,
+        excerpt="console.log(entry)",
+        message="Debug logging left in JavaScript.",
+    )
+    WebhookDelivery.objects.create(
+        delivery_id="sec-delivery-1",
+        payload_sha256="0" * 64,
+        event="push",
+        integration=module,
+        repository_full_name="acme/ms-module",
+        head_sha="c" * 40,
+        status="processed",
+    )
+
     # A draft on a third integration (submit / withdraw / wizard steps).
     api = IntegrationFactory(partner=partner, name="Acme Quiz", github_repo="acme/quiz")
     draft = complete_package(
@@ -184,6 +215,7 @@ def build_world() -> World:
         "in_review": in_review,
         "environment": environment,
         "finding": finding,
+        "intake_item": intake_item,
         "draft": draft,
         "document": first.documents.get(original_name=f"{CANARIES['document']}.pdf"),
         "ticket": ticket,

@@ -54,6 +54,9 @@ EXPECT: dict[str, Expect] = {
     # --- site, accounts --------------------------------------------------------------------
     "home": Expect(USERS, USERS),
     "healthz": Expect(EVERYONE, NOBODY),
+    # GitHub's webhook: no session, no CSRF token; a delivery without a valid signature
+    # is refused with 401 whoever sends it (reviews.views.github_webhook).
+    "github_webhook": Expect(NOBODY, NOBODY),
     "login": Expect(EVERYONE, EVERYONE),
     # Partner members have no second factor: the page sends them on.
     "otp_verify": Expect(STAFF, STAFF, maybe=MEMBERS),
@@ -96,6 +99,14 @@ EXPECT: dict[str, Expect] = {
     "admin:review_document": Expect(
         STAFF, STAFF, kwargs=lambda o: {"pk": o["certified"].pk, "doc_pk": o["document"].pk}
     ),
+    # The intake panel's actions (a service refusal is a message on the request page).
+    "admin:review_intake_run": Expect(STAFF, STAFF, kwargs=pk("in_review")),
+    "admin:review_intake_finding": Expect(
+        STAFF,
+        STAFF,
+        kwargs=lambda o: {"pk": o["in_review"].pk, "item_pk": o["intake_item"].pk},
+    ),
+    "admin:review_intake_override": Expect(STAFF, STAFF, kwargs=pk("in_review")),
     "admin:app_list": Expect(STAFF, STAFF),
     "admin:<unnamed admin/(?P<url>.*)$>": Expect(NOBODY, NOBODY),
     # --- back office (admin): the generic ModelAdmin URLs of every registered model --------
@@ -126,6 +137,7 @@ EXPECT: dict[str, Expect] = {
     "portal:request_submit": Expect(NOBODY, A_ADMIN, tenant=True, kwargs=pk("draft")),
     "portal:request_resubmit": Expect(NOBODY, A_ADMIN, tenant=True, kwargs=pk("in_review")),
     "portal:request_withdraw": Expect(NOBODY, A_ADMIN, tenant=True, kwargs=pk("draft")),
+    "portal:request_intake_rerun": Expect(NOBODY, A_DEV, tenant=True, kwargs=pk("draft")),
     "portal:finding_thread": Expect(A_VIEW, NOBODY, tenant=True, kwargs=pk("finding")),
     "portal:finding_reply": Expect(NOBODY, A_DEV, tenant=True, kwargs=pk("finding")),
     "portal:document_download": Expect(A_VIEW, A_VIEW, tenant=True, kwargs=pk("document")),
@@ -228,7 +240,11 @@ def concrete_url(route: Route, objects: dict) -> str:
 
 # --- Responses --------------------------------------------------------------------------------
 
-REFUSED = {403, 404, 405}
+# 401: the GitHub webhook's answer to a delivery without a valid signature.
+REFUSED = {401, 403, 404, 405}
+# POST URLs authenticated by a signature instead of a session, hence without CSRF: a
+# token-less POST must still be refused (by the signature check, 401).
+CSRF_EXEMPT = {"github_webhook": 401}
 
 
 def body(response) -> str:
