@@ -101,18 +101,27 @@ EVENT_SUBJECTS = {
     "reject": "{r} was rejected",
     "hold": "{r} is on hold",
     "resume": "{r} review resumed",
+    "intake_docs_ok": "{r} entered documentation review",
+    "docs_pass": "{r} is certified",
+    "docs_changes": "{r}: changes requested after documentation review",
 }
 COMMENT_REQUIRED = {"intake_incomplete", "ut_changes", "cr_changes", "reject", "hold"}
+COMMENT_REQUIRED |= {"docs_changes"}
+# Transitions into certified: each issues the seal (docs_pass is the docs-only path's).
+CERTIFY_TRANSITIONS = ("cr_pass", "docs_pass")
 
 
 def _notify_transition(request: CertificationRequest, name: str, comment: str) -> None:
+    subject = EVENT_SUBJECTS[name]
+    if name == "resubmit" and request.state == RequestState.DOCUMENTATION_REVIEW:
+        subject = "{r} was resubmitted and is back in documentation review"
     notify(
         recipients=_recipients(request),
         event=f"request_{name}",
-        subject=EVENT_SUBJECTS[name].format(r=f"{request.integration} {request.version}"),
+        subject=subject.format(r=f"{request.integration} {request.version}"),
         context={"request": request, "message": comment, "state": request.get_state_display()},
         link=request_link(request),
-        critical=name not in ("intake_ok", "ut_pass", "resume"),
+        critical=name not in ("intake_ok", "ut_pass", "resume", "intake_docs_ok"),
     )
 
 
@@ -137,8 +146,15 @@ def request_transition(
             .get(pk=request.pk)
         )
         unmet = None
-        if name in ("ut_pass", "cr_pass"):
+        if name in ("ut_pass", "cr_pass", "docs_pass"):
             unmet = "Resolve or verify every open finding of this stage first."
+        if name == "intake_docs_ok":
+            unmet = locked.docs_review_refusal() or None
+        if name == "intake_ok" and not locked.docs_review_refusal():
+            unmet = (
+                "This is a docs-only player-plugin update: start the documentation review "
+                "instead; it is not tested or code-reviewed again."
+            )
         if name == "resubmit":
             kwargs.setdefault("commit_sha", locked.commit_sha)
             kwargs.setdefault("change_summary", comment)
@@ -148,7 +164,7 @@ def request_transition(
                 raise CertificationError(
                     "Enter the new commit SHA (7–40 hexadecimal characters)."
                 ) from exc
-        if name in ("cr_pass", "withdraw", "reject"):
+        if name in (*CERTIFY_TRANSITIONS, "withdraw", "reject"):
             kwargs["at"] = now
         from_state = fire(
             locked, name, actor=actor, error=CertificationError, unmet=unmet, **kwargs
@@ -163,7 +179,7 @@ def request_transition(
             partner_services.quota_refund(
                 request_id=locked.pk, actor=actor, reason="Withdrawn before review started"
             )
-        if name == "cr_pass":
+        if name in CERTIFY_TRANSITIONS:
             _issue_certificate(locked, at=now)
         if name == "publish":
             _publish_listing(locked, at=now)
