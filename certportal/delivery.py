@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from certportal import digest
 from certportal.models import Notification, NotificationState, UserProfile
 
 logger = logging.getLogger(__name__)
@@ -126,7 +127,8 @@ def _save_outcomes(changed: list[Notification]) -> None:
     is kept for the rare failed attempts, whose error texts differ."""
     sent = [row for row in changed if row.state == NotificationState.SENT]
     skipped = [row.pk for row in changed if row.state == NotificationState.SKIPPED]
-    retried = [row for row in changed if row.state not in _FINAL_OK]
+    retried = [row for row in changed if row.state not in (*_FINAL_OK, NotificationState.DIGEST)]
+    digest.mark_waiting([row.pk for row in changed if row.state == NotificationState.DIGEST])
     if sent:
         Notification.objects.filter(pk__in=[row.pk for row in sent]).update(
             state=NotificationState.SENT,
@@ -169,11 +171,15 @@ def deliver_many(notification_ids: Iterable[int]) -> dict[str, int]:
         if not rows:
             return {}
         opted_out = _opted_out({row.recipient_id for row in rows if not row.critical})
+        daily = digest.daily_recipients({row.recipient_id for row in rows})
         to_send: list[Notification] = []
         changed: list[Notification] = []
         for row in rows:
             if not row.recipient.email or (not row.critical and row.recipient_id in opted_out):
                 row.state = NotificationState.SKIPPED
+                changed.append(row)
+            elif row.recipient_id in daily:  # sent in the person's daily summary instead
+                row.state = NotificationState.DIGEST
                 changed.append(row)
             else:
                 to_send.append(row)

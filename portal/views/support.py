@@ -254,6 +254,7 @@ def integration_support(request, pk):
             "targets": selectors.targets(plan),
             "shipped": shipped,
             "next_slot": next_slot,
+            "meeting": selectors.support_meeting_for_integration(integration.pk),
             "tickets": tickets,
             "section": "support",
             "can_raise": request.portal.allows(DEV, integration.partner_id),
