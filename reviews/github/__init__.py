@@ -41,6 +41,7 @@ from reviews.github.operations import (
     invite_collaborator,
     list_access,
     remove_collaborator,
+    user_login,
 )
 
 __all__ = [
@@ -64,4 +65,5 @@ __all__ = [
     "list_access",
     "remove_collaborator",
     "reset_api_call_count",
+    "user_login",
 ]
