@@ -9,7 +9,6 @@ in-app list either way. A failed send leaves the rows parked for the next run.""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
@@ -19,24 +18,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from certportal.links import absolute_url, link
-from certportal.models import EmailDigest, Notification, NotificationState, UserProfile
+from certportal.models import Notification, NotificationState
 
 logger = logging.getLogger(__name__)
 
 # Rows one summary lists at most; older rows beyond it go in the next day's summary.
 MAX_ROWS_PER_SUMMARY = 200
-
-
-def daily_recipients(user_ids: Iterable[int]) -> set[int]:
-    """The people among `user_ids` who chose one summary e-mail a day."""
-    ids = set(user_ids)
-    if not ids:
-        return set()
-    return set(
-        UserProfile.objects.filter(user_id__in=ids, email_digest=EmailDigest.DAILY).values_list(
-            "user_id", flat=True
-        )
-    )
 
 
 def mark_waiting(notification_ids: list[int]) -> None:
