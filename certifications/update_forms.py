@@ -56,7 +56,7 @@ class UpdateForm(forms.Form):
                 help_text="Updated: you upload the new version before submitting.",
             )
             self.fields[f"why_{code}"] = forms.CharField(
-                label=f"{label} is unchanged, because …",
+                label=f"{label}: unchanged, because …",
                 max_length=300,
                 required=False,
                 help_text="Needed when the document is unchanged.",
@@ -71,7 +71,7 @@ class UpdateForm(forms.Form):
                 data["docs_to_update"].append(code)
             elif answer == UNCHANGED:
                 if not why:
-                    self.add_error(f"why_{code}", f"Say why the {label.lower()} is unchanged.")
+                    self.add_error(f"why_{code}", f"Say why it is unchanged ({label}).")
                 data["docs_unchanged"][code] = why
         return data
 

@@ -210,7 +210,7 @@ def test_update_page_requires_an_answer_per_document(client, plugin_certified, p
     data.pop(f"why_{DocumentType.MARKETING}")
     response = client.post(url, data)
     assert response.status_code == 400
-    assert "Say why the marketing papers is unchanged." in response.content.decode()
+    assert "Say why it is unchanged (Marketing papers)." in response.content.decode()
     assert 'value="3.0.0"' in response.content.decode()
     with pytest.raises(CertificationError, match="User guide was updated or why"):
         cert_services.request_start_update(
