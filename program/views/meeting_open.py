@@ -19,8 +19,10 @@ CHOICES_SHOWN = 100
 class MeetingOpenForm(forms.Form):
     request = forms.TypedChoiceField(label="Certified version", coerce=int, choices=())
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if user is None:  # no person, no choices
+            return
         rows = selectors.certified_without_meeting(user=user)[:CHOICES_SHOWN]
         self.fields["request"].choices = [
             (
