@@ -3,6 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# The server's port also makes the e-mail links when SITE_URL is not set (config/settings.py).
+export PORT
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 

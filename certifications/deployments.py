@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
+from certifications import sla
 from certifications.enums import RequestState
 from certifications.models import CertificationRequest
 from certifications.updates import DeploymentSlot, deployment_slot
@@ -61,6 +62,22 @@ def cutoff_of(deploy_on: dt.date) -> dt.date:
 def slot_if_certified_on(day: dt.date) -> DeploymentSlot:
     """The cycle an update certified on `day` would ship in (what a partner plans with)."""
     return deployment_slot(day)
+
+
+@dataclass(frozen=True)
+class ExpectedDeployment:
+    """When an update can be expected certified (the review target) and the deployment
+    cycle it then ships in: an update cannot ship before it could be certified."""
+
+    certified_on: dt.date
+    slot: DeploymentSlot
+
+
+def expected_deployment(
+    *, kind: str, today: dt.date, due_at: dt.datetime | None = None
+) -> ExpectedDeployment:
+    certified_on = sla.expected_certification_on(kind=kind, start=today, due_at=due_at)
+    return ExpectedDeployment(certified_on=certified_on, slot=deployment_slot(certified_on))
 
 
 @dataclass

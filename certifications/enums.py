@@ -26,6 +26,7 @@ class RequestState(models.TextChoices):
     CHANGES_REQUESTED = "changes_requested", "Changes requested"
     USER_TESTING = "user_testing", "User testing"
     CODE_REVIEW = "code_review", "Code review"
+    DOCUMENTATION_REVIEW = "documentation_review", "Documentation review"
     ON_HOLD = "on_hold", "On hold"
     CERTIFIED = "certified", "Certified"
     PUBLISHED = "published", "Published"
@@ -34,14 +35,24 @@ class RequestState(models.TextChoices):
 
 
 # The vendor is working (the SLA clock runs).
-VENDOR_STATES = (RequestState.SUBMITTED, RequestState.USER_TESTING, RequestState.CODE_REVIEW)
-REVIEW_STATES = (RequestState.USER_TESTING, RequestState.CODE_REVIEW)
-HOLDABLE_STATES = (RequestState.SUBMITTED, RequestState.USER_TESTING, RequestState.CODE_REVIEW)
+VENDOR_STATES = (
+    RequestState.SUBMITTED,
+    RequestState.USER_TESTING,
+    RequestState.CODE_REVIEW,
+    RequestState.DOCUMENTATION_REVIEW,
+)
+REVIEW_STATES = (
+    RequestState.USER_TESTING,
+    RequestState.CODE_REVIEW,
+    RequestState.DOCUMENTATION_REVIEW,
+)
+HOLDABLE_STATES = VENDOR_STATES
 OPEN_STATES = (
     RequestState.SUBMITTED,
     RequestState.CHANGES_REQUESTED,
     RequestState.USER_TESTING,
     RequestState.CODE_REVIEW,
+    RequestState.DOCUMENTATION_REVIEW,
     RequestState.ON_HOLD,
 )
 FINAL_STATES = (RequestState.WITHDRAWN, RequestState.REJECTED)
@@ -58,6 +69,7 @@ NEXT_STEP = {
     RequestState.CHANGES_REQUESTED: "The reviewers need changes. Answer the findings, fix the code or documents, and resubmit with the new commit.",
     RequestState.USER_TESTING: "A reviewer is testing the integration in the product's flows.",
     RequestState.CODE_REVIEW: "A reviewer is reviewing the code for security, function, future-proofing, naming and coding practices.",
+    RequestState.DOCUMENTATION_REVIEW: "A reviewer is checking the release notes and the updated documents. A docs-only update is not tested or code-reviewed again.",
     RequestState.ON_HOLD: "The review is paused; the reviewer's comment says why. The SLA clock is stopped.",
     RequestState.CERTIFIED: "Certified. Your seal is issued; the partner team will publish the marketplace listing.",
     RequestState.PUBLISHED: "Certified and listed on the marketplace.",
@@ -98,6 +110,16 @@ CORE_DOCUMENTS = (
 )
 
 
+# The documents an update touches besides its release notes: per document the partner
+# says "updated" (uploaded anew) or "unchanged, because …" (carried over).
+UPDATE_DOCUMENTS = (
+    DocumentType.USER_GUIDE,
+    DocumentType.INSTALLATION_GUIDE,
+    DocumentType.QA_GUIDE,
+    DocumentType.MARKETING,
+)
+
+
 class EnvironmentKind(models.TextChoices):
     MS_ADMIN = "ms_admin", "MediaSpace test site (admin)"
     MS_USER = "ms_user", "MediaSpace test site (user)"
@@ -124,6 +146,7 @@ class FindingStage(models.TextChoices):
     INTAKE = "intake", "Intake"
     USER_TESTING = "user_testing", "User testing"
     CODE_REVIEW = "code_review", "Code review"
+    DOCUMENTATION = "documentation", "Documentation review"
 
 
 class FindingStatus(models.TextChoices):
@@ -136,3 +159,18 @@ class FindingStatus(models.TextChoices):
 # A finding blocks its stage until a reviewer verifies it (or accepts it as won't fix);
 # "addressed" means the partner says it is fixed and the reviewer must check.
 BLOCKING_FINDING_STATUSES = (FindingStatus.OPEN, FindingStatus.ADDRESSED)
+
+
+# The stages a request goes through, as the partner's timeline shows them: a docs-only
+# update (the player-plugin rule: no vendor-side change) has its own short path.
+FULL_REVIEW_PATH = (
+    RequestState.SUBMITTED,
+    RequestState.USER_TESTING,
+    RequestState.CODE_REVIEW,
+    RequestState.CERTIFIED,
+)
+DOCS_REVIEW_PATH = (
+    RequestState.SUBMITTED,
+    RequestState.DOCUMENTATION_REVIEW,
+    RequestState.CERTIFIED,
+)

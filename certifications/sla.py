@@ -91,3 +91,13 @@ def days_left(due_at: dt.datetime | None, now: dt.datetime) -> int | None:
     if due_at is None:
         return None
     return (due_at.date() - now.date()).days
+
+
+def expected_certification_on(
+    *, kind: str, start: dt.date, due_at: dt.datetime | None = None
+) -> dt.date:
+    """The day a request can be expected certified: its SLA due day while the clock runs,
+    otherwise the review target counted from `start` (an update not yet submitted)."""
+    if due_at is not None:
+        return max(due_at.date(), start)
+    return start + dt.timedelta(days=target_days(kind))

@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 
-from certifications.enums import MODULE_AREAS, ProductArea, QuotaUse, RequestKind
+from certifications.enums import (
+    DOCS_REVIEW_PATH,
+    FULL_REVIEW_PATH,
+    MODULE_AREAS,
+    UPDATE_DOCUMENTS,
+    DocumentType,
+    ProductArea,
+    QuotaUse,
+    RequestKind,
+    RequestState,
+)
 from certifications.sla import target_days
 
 
@@ -92,3 +103,45 @@ def deployment_slot(certified_on: dt.date) -> DeploymentSlot:
     while deploy_on - dt.timedelta(days=cutoff_days) < certified_on:
         deploy_on += dt.timedelta(days=period)
     return DeploymentSlot(deploy_on=deploy_on, cutoff=deploy_on - dt.timedelta(days=cutoff_days))
+
+
+@dataclass(frozen=True)
+class PathStage:
+    label: str
+    status: str  # "done", "current" or "todo"
+
+
+def review_path(request: Any, reached: set[str]) -> list[PathStage]:
+    """The stages this request goes through, as the partner's timeline shows them: a
+    docs-only player-plugin update has its own path (documentation review → certified)
+    that never enters user testing or code review. `reached` holds the states in the log."""
+    stages = DOCS_REVIEW_PATH if not request.docs_review_refusal() else FULL_REVIEW_PATH
+    current = RequestState.CERTIFIED if request.state == RequestState.PUBLISHED else request.state
+    path: list[PathStage] = []
+    for state in stages:
+        if state == current:
+            status = "current"
+        elif state in reached:
+            status = "done"
+        else:
+            status = "todo"
+        path.append(PathStage(label=RequestState(state).label, status=status))
+    return path
+
+
+def document_answers(request: Any) -> list[tuple[str, str]]:
+    """An update's per-document answers as the reviewer reads them: (document, "Updated"
+    or "Unchanged, because …"); empty for a request that is not an update."""
+    if not request.update_of_id:
+        return []
+    answers = request.update_confirmations()
+    rows = []
+    for doc_type in UPDATE_DOCUMENTS:
+        label = DocumentType(doc_type).label
+        if doc_type not in answers:
+            rows.append((label, "Not answered"))
+        elif answers[doc_type]:
+            rows.append((label, f"Unchanged, because {answers[doc_type]}"))
+        else:
+            rows.append((label, "Updated"))
+    return rows

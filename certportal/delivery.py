@@ -15,10 +15,11 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
-from certportal.models import Notification, NotificationState, UserProfile
+from certportal import digest
+from certportal.models import EmailDigest, Notification, NotificationState, UserProfile
 
 logger = logging.getLogger(__name__)
 
@@ -32,15 +33,22 @@ SEND_BUDGET_SECONDS = 60.0
 _FINAL_OK = (NotificationState.SENT, NotificationState.SKIPPED)
 
 
-def _opted_out(user_ids: set[int]) -> set[int]:
-    """Recipients among `user_ids` who turned off e-mail for non-critical notifications."""
-    if not user_ids:
-        return set()
-    return set(
-        UserProfile.objects.filter(user_id__in=user_ids, email_noncritical=False).values_list(
-            "user_id", flat=True
-        )
-    )
+def _preferences(rows: list[Notification]) -> tuple[set[int], set[int]]:
+    """In one query: the recipients of non-critical rows who turned off e-mail for them,
+    and the recipients who chose the daily summary (certportal.digest)."""
+    noncritical = {row.recipient_id for row in rows if not row.critical}
+    opted_out: set[int] = set()
+    daily: set[int] = set()
+    profiles = UserProfile.objects.filter(
+        Q(email_noncritical=False) | Q(email_digest=EmailDigest.DAILY),
+        user_id__in={row.recipient_id for row in rows},
+    ).values_list("user_id", "email_noncritical", "email_digest")
+    for user_id, noncritical_on, choice in profiles:
+        if not noncritical_on and user_id in noncritical:
+            opted_out.add(user_id)
+        if choice == EmailDigest.DAILY:
+            daily.add(user_id)
+    return opted_out, daily
 
 
 def _message(row: Notification) -> EmailMultiAlternatives:
@@ -126,7 +134,8 @@ def _save_outcomes(changed: list[Notification]) -> None:
     is kept for the rare failed attempts, whose error texts differ."""
     sent = [row for row in changed if row.state == NotificationState.SENT]
     skipped = [row.pk for row in changed if row.state == NotificationState.SKIPPED]
-    retried = [row for row in changed if row.state not in _FINAL_OK]
+    retried = [row for row in changed if row.state not in (*_FINAL_OK, NotificationState.DIGEST)]
+    digest.mark_waiting([row.pk for row in changed if row.state == NotificationState.DIGEST])
     if sent:
         Notification.objects.filter(pk__in=[row.pk for row in sent]).update(
             state=NotificationState.SENT,
@@ -168,12 +177,15 @@ def deliver_many(notification_ids: Iterable[int]) -> dict[str, int]:
         )
         if not rows:
             return {}
-        opted_out = _opted_out({row.recipient_id for row in rows if not row.critical})
+        opted_out, daily = _preferences(rows)
         to_send: list[Notification] = []
         changed: list[Notification] = []
         for row in rows:
             if not row.recipient.email or (not row.critical and row.recipient_id in opted_out):
                 row.state = NotificationState.SKIPPED
+                changed.append(row)
+            elif row.recipient_id in daily:  # sent in the person's daily summary instead
+                row.state = NotificationState.DIGEST
                 changed.append(row)
             else:
                 to_send.append(row)

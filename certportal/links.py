@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
 
@@ -17,3 +18,8 @@ def link(name: str, *args: Any) -> str:
         return reverse(name, args=args)
     except NoReverseMatch:
         return ""
+
+
+def absolute_url(path: str) -> str:
+    """`path` on the portal's public address (SITE_URL), for links inside e-mail bodies."""
+    return f"{settings.SITE_URL}{path}" if path.startswith("/") else path

@@ -44,6 +44,14 @@ class NotificationState(models.TextChoices):
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
     SKIPPED = "skipped", "Not e-mailed (turned off)"
+    DIGEST = "digest", "Waiting for the daily summary"
+
+
+class EmailDigest(models.TextChoices):
+    """How a person's e-mails are delivered (certportal.digest)."""
+
+    IMMEDIATELY = "immediately", "Immediately, one e-mail per notification"
+    DAILY = "daily", "Once a day, in one summary e-mail"
 
 
 class Notification(models.Model):
@@ -101,6 +109,9 @@ class UserProfile(models.Model):
         default=True, help_text="Also e-mail non-critical notifications."
     )
     current_partner_id = models.PositiveBigIntegerField(null=True, blank=True)
+    email_digest = models.CharField(
+        max_length=12, choices=EmailDigest.choices, default=EmailDigest.IMMEDIATELY
+    )
 
     def __str__(self) -> str:
         return f"Profile of {self.user_id}"

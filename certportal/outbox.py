@@ -48,11 +48,13 @@ def notify(
     link: str = "",
     critical: bool = True,
     dedupe_key: str = "",
+    actor: Any = None,
 ) -> list[Notification]:
     """Queue a notification for each distinct active recipient.
 
-    `dedupe_key` makes a reminder idempotent per recipient (e.g. "sla-overdue:42")."""
-    seen: set[int] = set()
+    `dedupe_key` makes a reminder idempotent per recipient (e.g. "sla-overdue:42").
+    `actor` is the person whose action this is: nobody is notified of their own action."""
+    seen: set[int] = {actor.pk} if getattr(actor, "pk", None) else set()
     created: list[Notification] = []
     url = f"{settings.SITE_URL}{link}" if link.startswith("/") else link
     for user in recipients:
@@ -263,10 +265,16 @@ def mark_read(*, user: Any, notification_id: int | None = None) -> int:
     return changed
 
 
-def preferences_save(*, user: Any, email_noncritical: bool) -> UserProfile:
-    """Store whether non-critical notifications are also e-mailed (critical ones always are)."""
+def preferences_save(
+    *, user: Any, email_noncritical: bool, email_digest: str | None = None
+) -> UserProfile:
+    """Store whether non-critical notifications are also e-mailed (critical ones always are)
+    and whether e-mails come one by one or in a daily summary (certportal.digest)."""
     profile, _ = UserProfile.objects.get_or_create(user=user)
     if profile.email_noncritical != email_noncritical:
         profile.email_noncritical = email_noncritical
         profile.save(update_fields=["email_noncritical"])
+    if email_digest is not None and profile.email_digest != email_digest:
+        profile.email_digest = email_digest
+        profile.save(update_fields=["email_digest"])
     return profile

@@ -9,7 +9,7 @@ from typing import Any
 from celery import shared_task
 from celery.signals import worker_ready
 
-from certportal import delivery, health
+from certportal import delivery, digest, health
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +28,11 @@ def task_deliver_notification(*, notification_id: int) -> str:
 @shared_task(name="certportal.notifications.sweep", ignore_result=True)
 def task_sweep_outbox() -> int:
     return delivery.sweep()
+
+
+@shared_task(name="certportal.notifications.send_daily_digest", ignore_result=True)
+def task_send_daily_digest() -> int:
+    return digest.digest_send_daily()
 
 
 @shared_task(bind=True, name="certportal.workers.heartbeat", ignore_result=True)

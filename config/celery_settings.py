@@ -63,6 +63,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "certportal.partners.agreements_expire_due",
         "schedule": 86400.0,
     },
+    # The daily summary e-mail of people who chose it (certportal.digest).
+    "daily-digest": {"task": "certportal.notifications.send_daily_digest", "schedule": 86400.0},
 }
 # Workers' heartbeat (certportal.health): beat queues one on each queue every
 # WORKER_HEARTBEAT_SECONDS; /healthz/ answers 503 "stale" when a queue's last one is older

@@ -40,8 +40,10 @@ if not ALLOWED_HOSTS:
     ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
-# Public base URL used in e-mails (links back to the page).
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Public base URL used in e-mails (links back to the page). Unset, links use the address
+# the development server is served at: `make run` passes its PORT (issue 14).
+SITE_URL = env.str("SITE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}")
+SITE_URL = SITE_URL.rstrip("/")
 SITE_NAME = env.str("SITE_NAME", default="Kaltura Certified Partner Portal")
 
 INSTALLED_APPS = [

@@ -35,10 +35,11 @@ STAGES = (
     RequestState.SUBMITTED,
     RequestState.USER_TESTING,
     RequestState.CODE_REVIEW,
+    RequestState.DOCUMENTATION_REVIEW,
     RequestState.CHANGES_REQUESTED,
     RequestState.ON_HOLD,
 )
-CHANGES_TRANSITIONS = ("intake_incomplete", "ut_changes", "cr_changes")
+CHANGES_TRANSITIONS = ("intake_incomplete", "ut_changes", "cr_changes", "docs_changes")
 
 
 # --- Percentiles ------------------------------------------------------------------------------

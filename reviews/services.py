@@ -21,6 +21,7 @@ STAGE_FOR_STATE = {
     RequestState.SUBMITTED: FindingStage.INTAKE,
     RequestState.USER_TESTING: FindingStage.USER_TESTING,
     RequestState.CODE_REVIEW: FindingStage.CODE_REVIEW,
+    RequestState.DOCUMENTATION_REVIEW: FindingStage.DOCUMENTATION,
 }
 
 

@@ -2,8 +2,9 @@ from django.apps import AppConfig
 
 
 def _on_request_transitioned(sender, *, request_id, transition, **kwargs) -> None:
-    """A certified version gets its post-certification support meeting (sent after commit)."""
-    if transition != "cr_pass":
+    """A certified initial certification or major update gets its post-certification support
+    meeting (sent after commit); `meeting_ensure` decides by the request's kind."""
+    if transition not in ("cr_pass", "docs_pass"):
         return
     from support.services import meeting_ensure
 

@@ -177,10 +177,26 @@ class MeetingHeldForm(forms.Form):
     notes = forms.CharField(
         max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 4}), required=False
     )
+    customer_contact = forms.CharField(
+        label="Who the partner's customers contact first",
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    vendor_first_line = forms.CharField(
+        label="When the vendor is first line",
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    support_tool_access = forms.CharField(
+        label="The partner's access to the support tool",
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     escalation_path = forms.CharField(
         label="Agreed escalation path",
         max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The steps and contacts from first line to the vendor's engineers.",
     )
 
 

@@ -8,6 +8,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from certifications.models import NOTE_MAX_LENGTH, TEXT_MAX_LENGTH
@@ -248,6 +249,11 @@ class TicketAttachment(models.Model):
         return self.original_name
 
 
+def _meeting_time_reached(meeting: SupportMeeting) -> bool:
+    """A meeting cannot be recorded as held before the time it is scheduled for."""
+    return meeting.scheduled_for is not None and meeting.scheduled_for <= timezone.now()
+
+
 class SupportMeeting(ConcurrentTransitionMixin, models.Model):
     """The post-certification support meeting of one certified request:
     to_schedule -schedule-> scheduled (-schedule-> scheduled again to move it) -mark_held-> held."""
@@ -264,6 +270,16 @@ class SupportMeeting(ConcurrentTransitionMixin, models.Model):
     notes = models.TextField(max_length=TEXT_MAX_LENGTH, blank=True)
     escalation_path = models.TextField(
         "Agreed escalation path", max_length=TEXT_MAX_LENGTH, blank=True
+    )
+    # The escalation path's three agreements the partner is shown after the meeting.
+    customer_contact = models.TextField(
+        "Who the partner's customers contact", max_length=NOTE_MAX_LENGTH, blank=True
+    )
+    vendor_first_line = models.TextField(
+        "When the vendor is first line", max_length=NOTE_MAX_LENGTH, blank=True
+    )
+    support_tool_access = models.TextField(
+        "The partner's access to the support tool", max_length=NOTE_MAX_LENGTH, blank=True
     )
     scheduled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -300,11 +316,14 @@ class SupportMeeting(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=MeetingState.SCHEDULED,
         target=MeetingState.HELD,
+        conditions=[_meeting_time_reached],
         permission=perms.can_run_meeting,
     )
-    def mark_held(self, *, at, by, notes: str, escalation_path: str) -> None:
+    def mark_held(self, *, at, by, notes: str, escalation_path: str, **agreed: str) -> None:
         self.held_at, self.held_by = at, by
         self.notes, self.escalation_path = notes, escalation_path
+        for name, value in agreed.items():  # customer_contact, vendor_first_line, …
+            setattr(self, name, value)
 
 
 class DeploymentCycle(models.Model):

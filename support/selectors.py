@@ -9,9 +9,12 @@ from typing import Any
 from django.db.models import BooleanField, Case, F, Q, QuerySet, Value, When
 
 from certifications import selectors as cert_selectors
+from certifications.enums import CERTIFIED_STATES
+from certifications.models import CertificationRequest
+from certportal import roles
 from partners.models import Membership, SupportPlan
 from support import permissions as perms
-from support.enums import OPEN_TICKET_STATES, PENDING_MEETING_STATES, Severity
+from support.enums import OPEN_TICKET_STATES, PENDING_MEETING_STATES, MeetingState, Severity
 from support.models import SupportMeeting, Ticket, TicketAttachment, TicketEvent
 from support.services.timers import resolution_hours, response_hours
 
@@ -138,3 +141,30 @@ def meetings_for(*, user: Any, pending_only: bool = False) -> QuerySet[SupportMe
     if pending_only:
         qs = qs.filter(state__in=PENDING_MEETING_STATES)
     return qs.order_by("state", "scheduled_for", "created_at", "pk")
+
+
+def support_meeting_for_integration(integration_id: int) -> SupportMeeting | None:
+    """The integration's latest scheduled or held support meeting, for the partner's support
+    page (its caller has already scoped the integration to the partner)."""
+    return (
+        SupportMeeting.objects.filter(
+            request__integration_id=integration_id,
+            state__in=(MeetingState.SCHEDULED, MeetingState.HELD),
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def certified_without_meeting(*, user: Any) -> QuerySet[CertificationRequest]:
+    """Certified versions that have no support meeting (minor and docs-only updates, which
+    the program does not open one for): what a partner manager may ask a meeting for."""
+    if not roles.is_partner_manager(user):
+        return CertificationRequest.objects.none()
+    return (
+        CertificationRequest.objects.filter(
+            state__in=CERTIFIED_STATES, support_meeting__isnull=True
+        )
+        .select_related("integration", "integration__partner")
+        .order_by("-closed_at", "-pk")
+    )

@@ -13,6 +13,7 @@ from django.utils import timezone
 from certifications import services as cert_services
 from certifications.enums import (
     CORE_DOCUMENTS,
+    UPDATE_DOCUMENTS,
     ChecklistAnswer,
     EnvironmentKind,
     ProductArea,
@@ -133,6 +134,22 @@ def qualify(partner: Partner, *, manager: User, major: int = 4, minor: int = 6) 
         reference="INV-1",
     )
     return partner_services.agreement_activate(agreement=agreement, actor=manager)
+
+
+# An update's answer "unchanged, because …" for every document it could touch.
+UNCHANGED_DOCS = {d: "This version does not change it." for d in UPDATE_DOCUMENTS}
+
+
+def update_form_docs(updated=()):
+    """The update page's per-document answers as POST data."""
+    data = {}
+    for doc_type in UPDATE_DOCUMENTS:
+        if doc_type in updated:
+            data[f"doc_{doc_type}"] = "updated"
+        else:
+            data[f"doc_{doc_type}"] = "unchanged"
+            data[f"why_{doc_type}"] = "This version does not change it."
+    return data
 
 
 def complete_package(request: CertificationRequest, *, actor: User) -> CertificationRequest:

@@ -15,10 +15,12 @@ from certifications.enums import (
     CORE_DOCUMENTS,
     FINAL_STATES,
     HOLDABLE_STATES,
+    UPDATE_DOCUMENTS,
     ChecklistAnswer,
     DocumentType,
     EnvironmentKind,
     FindingStage,
+    ProductArea,
     RequestKind,
     RequestState,
 )
@@ -38,6 +40,22 @@ def _no_open_cr_findings(request: CertificationRequest) -> bool:
     return not request.open_findings(stage=FindingStage.CODE_REVIEW)
 
 
+def _no_open_docs_findings(request: CertificationRequest) -> bool:
+    return not request.open_findings(stage=FindingStage.DOCUMENTATION)
+
+
+def _takes_docs_review(request: CertificationRequest) -> bool:
+    """The program's update rule: a player-plugin update needs no code re-certification
+    unless a vendor-side change is needed, so its docs-only request is reviewed on its
+    documents alone. Everything else (and a docs-only request that flags a vendor-side
+    change) takes the full review: user testing, then code review."""
+    return request.docs_review_refusal() == ""
+
+
+def _takes_full_review(request: CertificationRequest) -> bool:
+    return not _takes_docs_review(request)
+
+
 class CertificationRequest(ConcurrentTransitionMixin, models.Model):
     """One version of one integration going through certification. The diagram, in code:
 
@@ -46,6 +64,9 @@ class CertificationRequest(ConcurrentTransitionMixin, models.Model):
     code_review -cr_changes-> changes_requested; changes_requested -resubmit-> user_testing;
     draft/submitted/changes_requested -withdraw-> withdrawn; open review states -reject-> rejected;
     submitted/user_testing/code_review -hold-> on_hold -resume-> (the state it was held in).
+    Docs-only updates of player plugins: submitted -intake_docs_ok-> documentation_review
+    -docs_pass-> certified; documentation_review -docs_changes-> changes_requested
+    -resubmit-> documentation_review. They never enter user testing or code review.
     """
 
     integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="requests")
@@ -133,6 +154,30 @@ class CertificationRequest(ConcurrentTransitionMixin, models.Model):
     def flagged_documents(self) -> list[str]:
         return list((self.checklist or {}).get("_docs_to_update", []))
 
+    def docs_review_refusal(self) -> str:
+        """Why this request cannot take the documentation-review path ("" when it can)."""
+        if self.kind != RequestKind.DOCS or not self.update_of_id:
+            return (
+                "Only docs-only updates of a certified integration take the documentation review."
+            )
+        if self.integration.product_area != ProductArea.PLAYER_PLUGIN:
+            return "Only player-plugin updates may skip code re-certification."
+        if self.vendor_side_change:
+            return (
+                "This update needs a vendor-side change, so it goes through the full review "
+                "(user testing, then code review), not the documentation review."
+            )
+        return ""
+
+    def update_confirmations(self) -> dict[str, str]:
+        """Per document an update touches: "" (updated, uploaded anew) or why it is
+        unchanged. Documents the partner has not answered for are absent."""
+        checklist = self.checklist or {}
+        answers = {d: "" for d in checklist.get("_docs_to_update", [])}
+        for doc_type, reason in (checklist.get("_docs_unchanged") or {}).items():
+            answers.setdefault(doc_type, reason)
+        return answers
+
     def missing_items(self) -> list[str]:
         """Everything still missing from the package, in the partner's words."""
         missing: list[str] = []
@@ -152,9 +197,29 @@ class CertificationRequest(ConcurrentTransitionMixin, models.Model):
                 f"Answer the guideline self-checklist ({len(unanswered)} item"
                 f"{'s' if len(unanswered) != 1 else ''} left)."
             )
-        present = set(self.documents.values_list("doc_type", flat=True))
+        documents = self.documents.all()
+        if self.update_of_id:
+            # An update's release notes and the documents it changes must be new uploads:
+            # carried-over copies of the certified version do not count.
+            documents = documents.filter(carried_over=False)
+        present = set(documents.values_list("doc_type", flat=True))
+        if self.update_of_id:
+            if DocumentType.RELEASE_NOTES not in present:
+                missing.append(
+                    "Upload the release notes (CHANGELOG) of this version: every update "
+                    "needs release notes that say what changed."
+                )
+            confirmed = self.update_confirmations()
+            for doc_type in UPDATE_DOCUMENTS:
+                if doc_type not in confirmed:
+                    missing.append(
+                        f"Say whether the {DocumentType(doc_type).label} was updated or why "
+                        "it is unchanged."
+                    )
         for doc_type in self.required_documents():
-            if doc_type not in present:
+            if doc_type not in present and not (
+                self.update_of_id and doc_type == DocumentType.RELEASE_NOTES
+            ):
                 missing.append(f"Upload the {DocumentType(doc_type).label}.")
         if self.integration.is_module and self.kind != RequestKind.DOCS:
             kinds = set(self.environments.values_list("kind", flat=True))
@@ -196,6 +261,7 @@ class CertificationRequest(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=RequestState.SUBMITTED,
         target=RequestState.USER_TESTING,
+        conditions=[_takes_full_review],
         permission=perms.is_assigned_reviewer,
     )
     def intake_ok(self) -> None:
@@ -250,13 +316,46 @@ class CertificationRequest(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         field=state,
+        source=RequestState.SUBMITTED,
+        target=RequestState.DOCUMENTATION_REVIEW,
+        conditions=[_takes_docs_review],
+        permission=perms.is_assigned_reviewer,
+    )
+    def intake_docs_ok(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=RequestState.DOCUMENTATION_REVIEW,
+        target=RequestState.CERTIFIED,
+        conditions=[_no_open_docs_findings],
+        permission=perms.is_assigned_reviewer,
+    )
+    def docs_pass(self, *, at) -> None:
+        self.closed_at = at
+
+    @transition(
+        field=state,
+        source=RequestState.DOCUMENTATION_REVIEW,
+        target=RequestState.CHANGES_REQUESTED,
+        permission=perms.is_assigned_reviewer,
+    )
+    def docs_changes(self) -> None:
+        pass
+
+    @transition(
+        field=state,
         source=RequestState.CHANGES_REQUESTED,
-        target=RequestState.USER_TESTING,
+        target=RETURN_VALUE(RequestState.USER_TESTING, RequestState.DOCUMENTATION_REVIEW),
         permission=perms.is_request_partner_admin,
     )
-    def resubmit(self, *, commit_sha: str, change_summary: str) -> None:
+    def resubmit(self, *, commit_sha: str, change_summary: str) -> str:
         self.commit_sha = commit_sha
         self.change_summary = change_summary
+        # A docs-only update goes back to the documentation review, never to user testing.
+        if _takes_docs_review(self):
+            return RequestState.DOCUMENTATION_REVIEW
+        return RequestState.USER_TESTING
 
     @transition(
         field=state,

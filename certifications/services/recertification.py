@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 
+from certifications.enums import UPDATE_DOCUMENTS, DocumentType
 from certifications.models import CertificationRequest, Document
 from certifications.services.common import CertificationError
 from certifications.services.package import request_create
@@ -22,14 +23,24 @@ def request_start_update(
     vendor_side_change: bool,
     change_summary: str,
     docs_to_update: list[str] | None = None,
+    docs_unchanged: dict[str, str] | None = None,
 ) -> CertificationRequest:
     """Start an update of a certified integration from its last certified package: the
     update path decides kind and quota; documents are carried over and the ones that must
-    change are flagged as required."""
+    change are flagged as required. The program asks, per document an update touches,
+    whether it was updated or why it is unchanged: every one needs an answer."""
     if not certified.is_certified:
         raise CertificationError("Updates start from a certified version.", code="wrong_state")
     if change not in (ChangeSize.MINOR, ChangeSize.MAJOR):
         raise CertificationError("Say whether this is a minor fix or a major change.")
+    updated = sorted(set(docs_to_update or []))
+    unchanged = {
+        d: (why or "").strip() for d, why in (docs_unchanged or {}).items() if d not in updated
+    }
+    for doc_type in UPDATE_DOCUMENTS:
+        label = DocumentType(doc_type).label
+        if doc_type not in updated and not unchanged.get(doc_type):
+            raise CertificationError(f"Say whether the {label} was updated or why it is unchanged.")
     path = update_path(
         product_area=certified.integration.product_area,
         change=change,
@@ -46,7 +57,8 @@ def request_start_update(
             vendor_side_change=vendor_side_change,
         )
         checklist = dict(certified.checklist or {})
-        checklist["_docs_to_update"] = sorted(set(docs_to_update or []))
+        checklist["_docs_to_update"] = updated
+        checklist["_docs_unchanged"] = {d: unchanged[d] for d in UPDATE_DOCUMENTS if d in unchanged}
         draft.checklist = checklist
         draft.readme_confirmed = False
         draft.save(update_fields=["checklist", "readme_confirmed"])

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from certifications import intake_checks, sla
-from certifications.enums import KIND_QUOTA, QuotaUse, RequestState
+from certifications.enums import BLOCKING_FINDING_STATUSES, KIND_QUOTA, QuotaUse, RequestState
 from certifications.models import (
     Certificate,
     CertificationRequest,
@@ -25,7 +25,7 @@ from certifications.signals import request_reviewer_changed, request_transitione
 from certifications.updates import deployment_slot
 from certportal import fsm, roles
 from certportal.fsm import fire
-from certportal.links import link
+from certportal.links import absolute_url, link
 from certportal.outbox import notify
 from partners import selectors as partner_selectors
 from partners import services as partner_services
@@ -101,18 +101,58 @@ EVENT_SUBJECTS = {
     "reject": "{r} was rejected",
     "hold": "{r} is on hold",
     "resume": "{r} review resumed",
+    "intake_docs_ok": "{r} entered documentation review",
+    "docs_pass": "{r} is certified",
+    "docs_changes": "{r}: changes requested after documentation review",
 }
 COMMENT_REQUIRED = {"intake_incomplete", "ut_changes", "cr_changes", "reject", "hold"}
+COMMENT_REQUIRED |= {"docs_changes"}
+# Transitions into certified: each issues the seal (docs_pass is the docs-only path's).
+CERTIFY_TRANSITIONS = ("cr_pass", "docs_pass")
 
 
-def _notify_transition(request: CertificationRequest, name: str, comment: str) -> None:
+# "Changes requested" e-mails list the findings still open, with their guideline codes.
+CHANGES_TRANSITIONS = ("intake_incomplete", "ut_changes", "cr_changes", "docs_changes")
+
+
+def _open_findings_for_email(request: CertificationRequest) -> list[dict[str, str]]:
+    """The request's open findings as an e-mail lists them: guideline code, title, severity
+    and an absolute link to the finding's thread."""
+    rows = (
+        request.findings.filter(status__in=BLOCKING_FINDING_STATUSES)
+        .select_related("guideline")
+        .order_by("created_at", "pk")
+    )
+    return [
+        {
+            "code": f.guideline.code if f.guideline_id else "",
+            "guideline": f.guideline.title if f.guideline_id else "",
+            "title": f.title,
+            "severity": f.get_severity_display(),
+            "stage": f.get_stage_display(),
+            "url": absolute_url(link("portal:finding_thread", f.pk)),
+        }
+        for f in rows
+    ]
+
+
+def _notify_transition(
+    request: CertificationRequest, name: str, comment: str, actor: Any = None
+) -> None:
+    subject = EVENT_SUBJECTS[name]
+    if name == "resubmit" and request.state == RequestState.DOCUMENTATION_REVIEW:
+        subject = "{r} was resubmitted and is back in documentation review"
+    context = {"request": request, "message": comment, "state": request.get_state_display()}
+    if name in CHANGES_TRANSITIONS:
+        context["findings"] = _open_findings_for_email(request)
     notify(
         recipients=_recipients(request),
         event=f"request_{name}",
-        subject=EVENT_SUBJECTS[name].format(r=f"{request.integration} {request.version}"),
-        context={"request": request, "message": comment, "state": request.get_state_display()},
+        subject=subject.format(r=f"{request.integration} {request.version}"),
+        context=context,
         link=request_link(request),
-        critical=name not in ("intake_ok", "ut_pass", "resume"),
+        critical=name not in ("intake_ok", "ut_pass", "resume", "intake_docs_ok"),
+        actor=actor,
     )
 
 
@@ -143,8 +183,15 @@ def request_transition(
             .get(pk=request.pk)
         )
         unmet = None
-        if name in ("ut_pass", "cr_pass"):
+        if name in ("ut_pass", "cr_pass", "docs_pass"):
             unmet = "Resolve or verify every open finding of this stage first."
+        if name == "intake_docs_ok":
+            unmet = locked.docs_review_refusal() or None
+        if name == "intake_ok" and not locked.docs_review_refusal():
+            unmet = (
+                "This is a docs-only player-plugin update: start the documentation review "
+                "instead; it is not tested or code-reviewed again."
+            )
         if name == "resubmit":
             kwargs.setdefault("commit_sha", locked.commit_sha)
             kwargs.setdefault("change_summary", comment)
@@ -154,7 +201,7 @@ def request_transition(
                 raise CertificationError(
                     "Enter the new commit SHA (7–40 hexadecimal characters)."
                 ) from exc
-        if name in ("cr_pass", "withdraw", "reject"):
+        if name in (*CERTIFY_TRANSITIONS, "withdraw", "reject"):
             kwargs["at"] = now
         from_state = fire(
             locked, name, actor=actor, error=CertificationError, unmet=unmet, **kwargs
@@ -171,11 +218,11 @@ def request_transition(
             partner_services.quota_refund(
                 request_id=locked.pk, actor=actor, reason="Withdrawn before review started"
             )
-        if name == "cr_pass":
+        if name in CERTIFY_TRANSITIONS:
             _issue_certificate(locked, at=now)
         if name == "publish":
             _publish_listing(locked, at=now)
-        _notify_transition(locked, name, comment)
+        _notify_transition(locked, name, comment, actor)
     return locked
 
 
@@ -236,7 +283,7 @@ def request_submit(*, request: CertificationRequest, actor: Any) -> Certificatio
         _log_and_refresh(
             locked, actor=actor, transition="submit", from_state=from_state, comment="", at=now
         )
-        _notify_transition(locked, "submit", "")
+        _notify_transition(locked, "submit", "", actor)
         notify(
             recipients=roles.staff_in(roles.REVIEWER) if not locked.assigned_reviewer_id else [],
             event="request_new_in_queue",

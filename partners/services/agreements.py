@@ -124,11 +124,12 @@ def agreement_send(
             document_url=document_url,
         )
         notify(
-            recipients=[*selectors.partner_admins(locked.partner_id), actor],
+            recipients=selectors.partner_admins(locked.partner_id),
             event="agreement_sent",
             subject=f"Your certification agreement for {locked.term_start:%Y}–{locked.term_end:%Y} is ready to sign",
             context={"agreement": locked, "message": payment_instructions},
             link=link("portal:agreement"),
+            actor=actor,
         )
     return locked
 
@@ -175,7 +176,7 @@ def agreement_activate(*, agreement: Agreement, actor: Any) -> Agreement:
 
     Activation needs payments covering the fee (the transition's condition); a refusal
     says how much is outstanding. Side effects: the `activate` transition and its audit
-    row, and a notification to the partner's admins and every partner manager."""
+    row, and a notification to the partner's admins (managers see it in /manage/)."""
     with transaction.atomic():
         locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
         money = selectors.money_summary(agreement=locked)
@@ -189,14 +190,13 @@ def agreement_activate(*, agreement: Agreement, actor: Any) -> Agreement:
             ),
         )
         notify(
-            recipients=[
-                *selectors.partner_admins(locked.partner_id),
-                *selectors.partner_managers(),
-            ],
+            # Partner-facing: the managers see the agreement in /manage/ (issue 14).
+            recipients=selectors.partner_admins(locked.partner_id),
             event="agreement_activated",
             subject=f"Certification agreement active until {locked.term_end:%d %b %Y}",
             context={"agreement": locked},
             link=link("portal:dashboard"),
+            actor=actor,
         )
     return locked
 
@@ -302,15 +302,21 @@ def agreement_expiry_reminders(
             locked.reminders_sent = sorted({*locked.reminders_sent, *due})
             locked.save(update_fields=["reminders_sent"])
             notify(
-                recipients=[
-                    *selectors.partner_admins(locked.partner_id),
-                    *selectors.partner_managers(),
-                ],
+                recipients=selectors.partner_admins(locked.partner_id),
                 event="agreement_expiring",
                 subject=f"{agreement.partner}: certification agreement expires in {days_left} days",
                 context={"agreement": locked, "days_left": days_left},
                 link=link("portal:agreement"),
                 dedupe_key=f"agreement-expiring:{locked.pk}:{threshold}",
+            )
+            # The managers' own copy links their page, not the partner's (issue 14).
+            notify(
+                recipients=selectors.partner_managers(),
+                event="agreement_expiring_staff",
+                subject=f"{agreement.partner}: certification agreement expires in {days_left} days",
+                context={"agreement": locked, "days_left": days_left},
+                link=link("manage:partner", locked.partner_id),
+                dedupe_key=f"agreement-expiring-staff:{locked.pk}:{threshold}",
             )
             sent += 1
     return sent

@@ -120,6 +120,7 @@ def business_review_decide(
             ),
             context={"partner": locked.partner, "message": comment},
             link=link("portal:business_review"),
+            actor=actor,
         )
     return locked
 

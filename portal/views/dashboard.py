@@ -19,7 +19,7 @@ from portal.views.common import (
     state_label,
 )
 from reviews import selectors as review_selectors
-from reviews.access import repo_access_grants_for
+from reviews.access import repo_access_grants_for, repo_access_panel
 from reviews.github import is_configured as github_is_configured
 
 DEV = MemberRole.DEVELOPER
@@ -150,6 +150,7 @@ def integration_detail(request, pk):
             "certificates": list(selectors.certificates_of(integration)[:20]),
             "can_edit": request.portal.allows(DEV, integration.partner_id),
             "grants": list(repo_access_grants_for(integration=integration)),
+            "access": repo_access_panel(integration=integration),
             "github_configured": github_is_configured(),
             "latest_certified": selectors.latest_certified(integration),
         },

@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from certportal import outbox
-from certportal.models import Notification, UserProfile
+from certportal.models import EmailDigest, Notification, UserProfile
 
 PAGE_SIZE = 25
 
@@ -25,6 +25,13 @@ class PreferencesForm(forms.Form):
         required=False,
         help_text="Critical notifications (decisions, requested changes, failures) are always "
         "e-mailed. Everything stays listed here either way.",
+    )
+    email_digest = forms.ChoiceField(
+        label="When to e-mail me",
+        choices=EmailDigest.choices,
+        widget=forms.RadioSelect,
+        required=False,  # left unanswered: the choice stays as it was
+        help_text="Once a day: one summary e-mail each day lists everything since the last one.",
     )
 
 
@@ -87,14 +94,17 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
 def notification_preferences(request: HttpRequest) -> HttpResponse:
     profile = UserProfile.objects.filter(user=request.user).first()
     current = profile.email_noncritical if profile is not None else True
+    digest = profile.email_digest if profile is not None else EmailDigest.IMMEDIATELY
     if request.method == "POST":
         form = PreferencesForm(request.POST)
         if form.is_valid():
             outbox.preferences_save(
-                user=request.user, email_noncritical=form.cleaned_data["email_noncritical"]
+                user=request.user,
+                email_noncritical=form.cleaned_data["email_noncritical"],
+                email_digest=form.cleaned_data["email_digest"] or None,
             )
             messages.success(request, "Your notification preferences were saved.")
             return redirect("notifications:preferences")
     else:
-        form = PreferencesForm(initial={"email_noncritical": current})
+        form = PreferencesForm(initial={"email_noncritical": current, "email_digest": digest})
     return render(request, "notifications/preferences.html", {"form": form})

@@ -20,6 +20,7 @@ from certifications.forms import (
     ResubmitForm,
     WithdrawForm,
 )
+from certifications.updates import review_path
 from certportal.downloads import private_file_response
 from certportal.errors import ProgramError
 from partners.enums import MemberRole
@@ -62,6 +63,7 @@ def _detail_context(
         entry.to_label = state_label(entry.to_state)
     return {
         "req": req,
+        "review_path": review_path(req, {e.to_state for e in timeline}),
         "next_step": NEXT_STEP.get(req.state, ""),
         "sla": sla_info(req),
         "timeline": timeline,

@@ -215,11 +215,19 @@ def planned_deployments(integration, today):
             RequestState.SUBMITTED,
             RequestState.USER_TESTING,
             RequestState.CODE_REVIEW,
+            RequestState.DOCUMENTATION_REVIEW,
             RequestState.CHANGES_REQUESTED,
             RequestState.ON_HOLD,
         ),
-    ).exists()
-    return shipped, deployments.slot_if_certified_on(today) if in_review else None
+    ).first()
+    if in_review is None:
+        return shipped, None
+    # The cycle after the day the update can be certified (its review target), never
+    # one it could not make.
+    expected = deployments.expected_deployment(
+        kind=in_review.kind, today=today, due_at=in_review.sla_due_at
+    )
+    return shipped, expected
 
 
 @portal_view
@@ -246,6 +254,7 @@ def integration_support(request, pk):
             "targets": selectors.targets(plan),
             "shipped": shipped,
             "next_slot": next_slot,
+            "meeting": selectors.support_meeting_for_integration(integration.pk),
             "tickets": tickets,
             "section": "support",
             "can_raise": request.portal.allows(DEV, integration.partner_id),

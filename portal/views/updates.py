@@ -47,10 +47,13 @@ def _path_context(integration, data) -> dict:
         "quota_label": QuotaUse(path.quota).label,
         "quota_left": _quota_left(integration.partner_id, path.quota),
         "required_docs": required,
-        "carried_docs": [
-            label for code, label in UPDATABLE_DOCUMENTS if code not in data["docs_to_update"]
+        "expected": deployments.expected_deployment(kind=path.kind, today=today),
+        "deploys_in_cycle": path.deploys_in_cycle,
+        "unchanged_docs": [
+            (label, data["docs_unchanged"][code])
+            for code, label in UPDATABLE_DOCUMENTS
+            if code in data["docs_unchanged"]
         ],
-        "slot": deployments.slot_if_certified_on(today) if path.deploys_in_cycle else None,
     }
 
 
@@ -76,6 +79,7 @@ def update_start(request, pk):
             RequestState.CHANGES_REQUESTED,
             RequestState.USER_TESTING,
             RequestState.CODE_REVIEW,
+            RequestState.DOCUMENTATION_REVIEW,
             RequestState.ON_HOLD,
         ),
     ).first()
@@ -100,6 +104,7 @@ def update_start(request, pk):
             vendor_side_change=data["vendor_side_change"],
             change_summary=data["change_summary"],
             docs_to_update=list(data["docs_to_update"]),
+            docs_unchanged=data["docs_unchanged"],
         )
     except ProgramError as exc:
         messages.error(request, exc.message)

@@ -19,6 +19,7 @@ from certifications import deployments
 from certifications import selectors as cert_selectors
 from certportal import security
 from certportal.errors import ProgramError
+from program.views.meeting_open import open_form
 from support import permissions as perms
 from support import selectors, services
 from support.enums import TicketState
@@ -199,13 +200,14 @@ def attachment_download(request, pk):
 
 @desk_required
 def meeting_list(request):
+
     show = MeetingListForm(request.GET).show_value()
     qs = selectors.meetings_for(user=request.user, pending_only=show != "all")
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "support/staff/meetings.html",
-        {"page": page, "show": show, "subnav": "meetings"},
+        {"page": page, "show": show, "subnav": "meetings", "open_form": open_form(request.user)},
     )
 
 

@@ -27,6 +27,7 @@ holder). Callers import this package (``from reviews import access``).
 from reviews.access.desired import repo_access_desired, repo_access_grants_for
 from reviews.access.failures import repo_access_mark_failed, repo_access_record_transient
 from reviews.access.lock import LOCK_TTL, ExpiringLock, LockLost, expiring_lock
+from reviews.access.panel import AccessPanel, repo_access_panel
 from reviews.access.sync import (
     NO_COMMIT,
     NO_README,
@@ -48,6 +49,7 @@ __all__ = [
     "NO_README",
     "PUBLIC_REPO",
     "RECONCILE_LOCK",
+    "AccessPanel",
     "ExpiringLock",
     "LockLost",
     "SyncBusy",
@@ -57,6 +59,7 @@ __all__ = [
     "repo_access_grants_for",
     "repo_access_integrations_to_reconcile",
     "repo_access_mark_failed",
+    "repo_access_panel",
     "repo_access_reconcile",
     "repo_access_record_transient",
     "repo_access_sync",

@@ -23,6 +23,7 @@ from certifications import services as cert_services
 from certifications import sla
 from certifications.enums import FINAL_STATES, RequestState
 from certifications.models import NOTE_MAX_LENGTH, TEXT_MAX_LENGTH, CertificationRequest, Guideline
+from certifications.updates import document_answers
 from certportal import pagecache, roles, security
 from certportal.crypto import DecryptionFailed
 from certportal.downloads import private_file_response
@@ -49,6 +50,9 @@ TRANSITION_LABELS = {
     "resume": "Resume the review",
     "withdraw": "Withdraw",
     "resubmit": "Resubmit",
+    "intake_docs_ok": "Package complete: start documentation review",
+    "docs_pass": "Documentation review passed: certify",
+    "docs_changes": "Request changes after documentation review",
 }
 
 
@@ -178,6 +182,7 @@ class RequestPageMixin:
             "obj": obj,
             "documents": reads.documents,
             "required_documents": obj.required_documents(),
+            "update_answers": document_answers(obj),
             "checklist": checklist,
             "environments": reads.environments,
             "reveals": reads.reveals,

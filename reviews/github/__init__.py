@@ -45,6 +45,7 @@ from reviews.github.operations import (
     invite_collaborator,
     list_access,
     remove_collaborator,
+    user_login,
 )
 
 __all__ = [
@@ -72,4 +73,5 @@ __all__ = [
     "read_blob",
     "remove_collaborator",
     "reset_api_call_count",
+    "user_login",
 ]

@@ -249,3 +249,16 @@ def cancel_invitation(repo: RepoInfo | int | str, invitation_id: int) -> None:
             gh_repo.remove_invitation(invitation_id)
         except GithubException as exc:
             _require_repo_on_404(client, ref, exc)
+
+
+def user_login(login: str) -> str | None:
+    """The GitHub user ``login`` as GitHub spells it, or None when no such user exists
+    (checking a reviewer's GitHub login before repository access is granted to it)."""
+    client = _session()
+    with _translate("look up the GitHub user", login):
+        try:
+            return client.get_user(login).login
+        except GithubException as exc:
+            if exc.status == 404:
+                return None
+            raise

@@ -11,7 +11,12 @@ pieces they share (`shared`: the error type, recipients, locks; `uploads`; `time
 Callers import from `support.services`; the names below are its public surface."""
 
 from support.services.deployments import deployment_mark_deployed
-from support.services.meetings import meeting_ensure, meeting_mark_held, meeting_schedule
+from support.services.meetings import (
+    meeting_ensure,
+    meeting_mark_held,
+    meeting_request,
+    meeting_schedule,
+)
 from support.services.shared import SupportError
 from support.services.tickets import (
     ticket_acknowledge,
@@ -34,6 +39,7 @@ __all__ = [
     "deployment_mark_deployed",
     "meeting_ensure",
     "meeting_mark_held",
+    "meeting_request",
     "meeting_schedule",
     "resolution_hours",
     "response_hours",

@@ -12,7 +12,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from certifications.enums import RequestKind
 from certifications.models import CertificationRequest
+from certportal import roles
 from certportal.audit import audit
 from certportal.fsm import fire
 from certportal.links import link
@@ -21,10 +23,15 @@ from partners.services import partner_admins
 from support.models import SupportMeeting
 from support.services.shared import SupportError, lock_meeting, require_text, support_desk
 
+# The program opens a support meeting for initial certifications and major updates; a
+# partner manager may ask for one for any other certified version (`meeting_request`).
+MEETING_KINDS = (RequestKind.INITIAL, RequestKind.MAJOR)
 
-def meeting_ensure(*, request_id: int) -> SupportMeeting | None:
-    """Create the post-certification support meeting of a certified request (idempotent:
-    called after commit of `cr_pass`, possibly twice)."""
+
+def meeting_ensure(*, request_id: int, actor: Any = None) -> SupportMeeting | None:
+    """Create the post-certification support meeting of a certified initial certification
+    or major update (idempotent: called after commit of the certifying transition, possibly
+    twice). Other kinds get one only when a manager asks (`meeting_request`)."""
     request = (
         CertificationRequest.objects.select_related("integration", "integration__partner")
         .filter(pk=request_id)
@@ -32,11 +39,13 @@ def meeting_ensure(*, request_id: int) -> SupportMeeting | None:
     )
     if request is None or not request.is_certified:
         return None
+    if request.kind not in MEETING_KINDS and not roles.is_partner_manager(actor):
+        return SupportMeeting.objects.filter(request=request).first()
     with transaction.atomic():
         meeting, created = SupportMeeting.objects.get_or_create(request=request)
         if created:
             audit(
-                actor=None,
+                actor=actor,
                 action="support_meeting_created",
                 obj=meeting,
                 partner_id=request.integration.partner_id,
@@ -49,6 +58,21 @@ def meeting_ensure(*, request_id: int) -> SupportMeeting | None:
                 context={"message": "The version is certified; schedule the support meeting."},
                 link=link("support_staff:meeting", meeting.pk),
             )
+    return meeting
+
+
+def meeting_request(*, request: CertificationRequest, actor: Any) -> SupportMeeting:
+    """A partner manager asks for a support meeting for a certified version the program
+    does not open one for (a minor or docs-only update)."""
+    if not roles.is_partner_manager(actor):
+        raise SupportError(
+            "Only partner managers can ask for a support meeting.", code="not_allowed"
+        )
+    if not request.is_certified:
+        raise SupportError("Support meetings are for certified versions.", code="wrong_state")
+    meeting = meeting_ensure(request_id=request.pk, actor=actor)
+    if meeting is None:  # pragma: no cover - certified was checked above
+        raise SupportError("The version is no longer certified.", code="wrong_state")
     return meeting
 
 
@@ -103,23 +127,46 @@ def meeting_schedule(
 
 
 def meeting_mark_held(
-    *, meeting: SupportMeeting, actor: Any, notes: str, escalation_path: str
+    *,
+    meeting: SupportMeeting,
+    actor: Any,
+    notes: str,
+    escalation_path: str,
+    customer_contact: str,
+    vendor_first_line: str,
+    support_tool_access: str,
 ) -> SupportMeeting:
     """Record that the meeting happened, with notes and the agreed escalation path (the
-    program requires escalation paths to be recorded after certification)."""
+    program requires escalation paths to be recorded after certification): who the
+    partner's customers contact, when the vendor is first line and the partner's access to
+    the support tool. The partner sees them on the integration's support page. Refused
+    before the meeting's time."""
+    agreed = {
+        "customer_contact": require_text(customer_contact, "who the partner's customers contact"),
+        "vendor_first_line": require_text(vendor_first_line, "when the vendor is first line"),
+        "support_tool_access": require_text(
+            support_tool_access, "the partner's access to the support tool"
+        ),
+    }
     escalation_path = require_text(escalation_path, "the agreed escalation path")
     now = timezone.now()
     with transaction.atomic():
         locked = lock_meeting(meeting)
+        when = timezone.localtime(locked.scheduled_for) if locked.scheduled_for else None
         previous = fire(
             locked,
             "mark_held",
             actor=actor,
             error=SupportError,
+            unmet=f"The meeting is scheduled for {when:%d %b %Y %H:%M}: it can be recorded "
+            "as held once that time has come."
+            if when
+            else "Schedule the meeting first.",
             at=now,
             by=actor,
             notes=(notes or "").strip(),
             escalation_path=escalation_path,
+            **agreed,
         )
         audit(
             actor=actor,

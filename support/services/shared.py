@@ -39,7 +39,9 @@ def partner_side(ticket: Ticket) -> list[Any]:
     return people
 
 
-def notify_partner(ticket: Ticket, *, event: str, subject: str, message: str = "") -> None:
+def notify_partner(
+    ticket: Ticket, *, event: str, subject: str, message: str = "", actor: Any = None
+) -> None:
     """Tell the partner side, linking the portal's ticket page. `message` must be public
     text (a reply, a reason, a resolution): partners receive it verbatim."""
     notify(
@@ -48,10 +50,13 @@ def notify_partner(ticket: Ticket, *, event: str, subject: str, message: str = "
         subject=f"Ticket #{ticket.pk} {subject}",
         context={"message": message, "ticket": ticket},
         link=link("support:ticket_detail", ticket.pk),
+        actor=actor,
     )
 
 
-def notify_desk(ticket: Ticket, *, event: str, subject: str, message: str = "") -> None:
+def notify_desk(
+    ticket: Ticket, *, event: str, subject: str, message: str = "", actor: Any = None
+) -> None:
     """Tell the support desk, linking the desk's ticket page (not the partner's)."""
     notify(
         recipients=support_desk(),
@@ -59,6 +64,7 @@ def notify_desk(ticket: Ticket, *, event: str, subject: str, message: str = "") 
         subject=f"Ticket #{ticket.pk} {subject}",
         context={"message": message, "ticket": ticket},
         link=link("support_staff:ticket", ticket.pk),
+        actor=actor,
     )
 
 

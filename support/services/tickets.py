@@ -156,6 +156,7 @@ def ticket_create(
             event="ticket_raised",
             subject=f"raised ({ticket.get_severity_display()}): {ticket.subject}",
             message=description,
+            actor=actor,
         )
         if staff:
             notify_partner(
@@ -163,6 +164,7 @@ def ticket_create(
                 event="ticket_raised",
                 subject=f"was raised for {integration}: {ticket.subject}",
                 message=description,
+                actor=actor,
             )
     return ticket
 
@@ -195,6 +197,7 @@ def ticket_triage(
                 event="ticket_routed",
                 subject=f"was routed to {locked.partner}: please acknowledge it",
                 message=f"{locked.subject}\n\n{locked.description}",
+                actor=actor,
             )
         elif classification:
             _fire(
@@ -221,6 +224,7 @@ def ticket_escalate(*, ticket: Ticket, actor: Any, reason: str) -> Ticket:
             event="ticket_escalated",
             subject=f"was escalated to {locked.partner}: please acknowledge it",
             message=reason,
+            actor=actor,
         )
     return locked
 
@@ -240,7 +244,12 @@ def ticket_acknowledge(*, ticket: Ticket, actor: Any) -> Ticket:
             at=now,
         )
         _event(locked, actor=actor, kind=EventKind.ACKNOWLEDGED, at=now)
-        notify_desk(locked, event="ticket_acknowledged", subject="was acknowledged by the partner")
+        notify_desk(
+            locked,
+            event="ticket_acknowledged",
+            subject="was acknowledged by the partner",
+            actor=actor,
+        )
     return locked
 
 
@@ -270,9 +279,13 @@ def ticket_reply(
         if locked.state == TicketState.WAITING_ON_REPORTER and _is_reporter_side(locked, actor):
             _fire(locked, "reporter_responded", actor=actor, when=now)
         if perms.is_support_staff(actor):
-            notify_partner(locked, event="ticket_reply", subject="has a new reply", message=body)
+            notify_partner(
+                locked, event="ticket_reply", subject="has a new reply", message=body, actor=actor
+            )
         else:
-            notify_desk(locked, event="ticket_reply", subject="has a new reply", message=body)
+            notify_desk(
+                locked, event="ticket_reply", subject="has a new reply", message=body, actor=actor
+            )
     return event
 
 
@@ -299,7 +312,11 @@ def ticket_wait_on_reporter(*, ticket: Ticket, actor: Any, question: str) -> Tic
         if counts_as_first_response(locked, actor):
             record_first_response(locked, at=now)
         notify_partner(
-            locked, event="ticket_waiting", subject="needs information from you", message=question
+            locked,
+            event="ticket_waiting",
+            subject="needs information from you",
+            message=question,
+            actor=actor,
         )
     return locked
 
@@ -326,9 +343,17 @@ def ticket_resolve(*, ticket: Ticket, actor: Any, resolution: str) -> Ticket:
         )
         if locked.first_response_at is None:
             record_first_response(locked, at=now)  # a resolution is also an answer
-        notify_partner(locked, event="ticket_resolved", subject="was resolved", message=resolution)
+        notify_partner(
+            locked, event="ticket_resolved", subject="was resolved", message=resolution, actor=actor
+        )
         if not perms.is_support_staff(actor):
-            notify_desk(locked, event="ticket_resolved", subject="was resolved", message=resolution)
+            notify_desk(
+                locked,
+                event="ticket_resolved",
+                subject="was resolved",
+                message=resolution,
+                actor=actor,
+            )
     return locked
 
 
@@ -359,11 +384,18 @@ def ticket_reopen(*, ticket: Ticket, actor: Any, reason: str, target: str = "") 
                 event="ticket_routed",
                 subject="was reopened and routed to you: please acknowledge it",
                 message=reason,
+                actor=actor,
             )
         else:
-            notify_desk(locked, event="ticket_reopened", subject="was reopened", message=reason)
+            notify_desk(
+                locked, event="ticket_reopened", subject="was reopened", message=reason, actor=actor
+            )
             if perms.is_support_staff(actor):
                 notify_partner(
-                    locked, event="ticket_reopened", subject="was reopened", message=reason
+                    locked,
+                    event="ticket_reopened",
+                    subject="was reopened",
+                    message=reason,
+                    actor=actor,
                 )
     return locked

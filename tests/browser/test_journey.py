@@ -192,6 +192,10 @@ def test_certification_journey(browser, live_server, shoot, staff_authenticators
     admin.fill("#id_version", "1.0.1")
     admin.check("input[name=change][value=minor]")
     admin.fill("#id_change_summary", "Caption timing fix.")
+    # Per document: unchanged, with the reason (issue 14).
+    for doc_type in ("user_guide", "installation_guide", "qa_guide", "marketing"):
+        admin.check(f"input[name=doc_{doc_type}][value=unchanged]")
+        admin.fill(f"#id_why_{doc_type}", "Only caption timing changed.")
     click_and_wait(admin, "button:has-text('Show the update path')")
     shoot(admin, "update-path")
     click_and_wait(admin, "button:has-text('Start the update')")

@@ -146,7 +146,12 @@ def test_new_partner_to_published_listing(manager, reviewer):
 
 
 def test_notifications_are_delivered_after_commit(
-    draft, partner_admin, mailoutbox, django_capture_on_commit_callbacks, monkeypatch
+    draft,
+    partner_admin,
+    partner_developer,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+    monkeypatch,
 ):
     from config.celery import app
 
@@ -155,6 +160,9 @@ def test_notifications_are_delivered_after_commit(
     with django_capture_on_commit_callbacks(execute=True):
         services.request_submit(request=draft, actor=partner_admin)
     assert any("was submitted for certification" in m.subject for m in mailoutbox)
+    # Nobody is notified of their own action: the admin who submitted gets no copy.
+    submitted_to = {tuple(m.to) for m in mailoutbox if "was submitted" in m.subject}
+    assert submitted_to == {(partner_developer.email,)}
     submitted = Notification.objects.filter(event="request_submit")
     assert submitted.exists()
     assert not submitted.filter(state="pending").exists()

@@ -264,6 +264,8 @@ def test_new_certificate_supersedes_previous_and_moves_listing(
         _submitted(draft, partner_admin, reviewer), ["intake_ok", "ut_pass", "cr_pass"], reviewer
     )
     request = _to(request, ["publish"], manager)
+    from tests.factories import UNCHANGED_DOCS
+
     update = services.request_start_update(
         certified=request,
         actor=partner_admin,
@@ -271,6 +273,7 @@ def test_new_certificate_supersedes_previous_and_moves_listing(
         change="minor",
         vendor_side_change=False,
         change_summary="Fix",
+        docs_unchanged=UNCHANGED_DOCS,
     )
     from tests.factories import complete_package
 

@@ -6,6 +6,7 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 
+from certportal.models import UserProfile
 from devtools.management.commands.seed_demo import DEMO_USERS
 
 pytestmark = pytest.mark.django_db
@@ -22,11 +23,17 @@ def _counts() -> dict[str, int]:
 
 def test_seed_demo_is_idempotent(settings):
     settings.DEBUG = True
+    settings.GITHUB_TOKEN = ""
     call_command("seed_demo", stdout=io.StringIO())
     first = _counts()
     call_command("seed_demo", stdout=io.StringIO())
     assert _counts() == first
     assert first["auth.User"] == len(DEMO_USERS)
+    # The demo reviewers have GitHub logins, so the access panels show real rows (issue 14).
+    from reviews.models import RepoAccessGrant
+
+    assert UserProfile.objects.get(user__username="reviewer").github_login == "rita-reviews"
+    assert RepoAccessGrant.objects.filter(github_login="rita-reviews").exists()
 
 
 def test_seed_demo_users_log_in_with_demo_password(settings, client):

@@ -86,6 +86,8 @@ EXPECT: dict[str, Expect] = {
     "admin:otp_totp_totpdevice_config": Expect(NOBODY, NOBODY, maybe=STAFF),
     "admin:otp_totp_totpdevice_qrcode": Expect(NOBODY, NOBODY, maybe=STAFF),
     "admin:review_transition": Expect(STAFF, STAFF, kwargs=pk("in_review")),
+    # A staff member's own GitHub login (issue 14).
+    "staff_profile": Expect(STAFF, STAFF),
     "admin:review_assign_me": Expect(STAFF, STAFF, kwargs=pk("in_review")),
     "admin:review_reveal": Expect(
         STAFF,
@@ -191,6 +193,8 @@ EXPECT: dict[str, Expect] = {
     ),
     "support_staff:attachment_download": Expect(DESK, DESK, kwargs=pk("attachment")),
     "support_staff:meetings": Expect(DESK, DESK),
+    # A manager asks for a meeting (issue 14): POST only.
+    "support_staff:meeting_open": Expect(NOBODY, MANAGER),
     "support_staff:meeting": Expect(DESK, DESK, kwargs=pk("meeting")),
     "support_staff:meeting_action": Expect(
         NOBODY, DESK, kwargs=lambda o: {"pk": o["meeting"].pk, "action": "schedule"}

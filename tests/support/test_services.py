@@ -371,7 +371,7 @@ def test_internal_note_is_never_in_partner_notifications(
 # --- Meetings ----------------------------------------------------------------------------
 
 
-def test_meeting_schedule_and_held_by_desk(certified, support_agent, partner_admin):
+def test_meeting_schedule_and_held_by_desk(certified, support_agent, partner_admin, time_machine):
     import datetime as dt
 
     from django.utils import timezone
@@ -397,14 +397,29 @@ def test_meeting_schedule_and_held_by_desk(certified, support_agent, partner_adm
     assert Notification.objects.filter(
         recipient=partner_admin, event="support_meeting_scheduled"
     ).exists()
+    agreed = {
+        "customer_contact": "Partner helpdesk",
+        "vendor_first_line": "Platform outages",
+        "support_tool_access": "Read access for two agents",
+    }
+    with pytest.raises(SupportError, match="once that time has come"):
+        services.meeting_mark_held(
+            meeting=meeting, actor=support_agent, notes="", escalation_path="x", **agreed
+        )
+    time_machine.move_to(when + dt.timedelta(hours=1), tick=False)
     meeting = services.meeting_mark_held(
-        meeting=meeting, actor=support_agent, notes="Good call", escalation_path="Tier 2 → Esca"
+        meeting=meeting,
+        actor=support_agent,
+        notes="Good call",
+        escalation_path="Tier 2 → Esca",
+        **agreed,
     )
+    assert meeting.vendor_first_line == "Platform outages"
     assert meeting.state == MeetingState.HELD
     assert meeting.escalation_path == "Tier 2 → Esca"
     with pytest.raises(SupportError) as exc:
         services.meeting_mark_held(
-            meeting=meeting, actor=support_agent, notes="", escalation_path="again"
+            meeting=meeting, actor=support_agent, notes="", escalation_path="again", **agreed
         )
     assert exc.value.code == "wrong_state"
 

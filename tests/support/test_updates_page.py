@@ -11,7 +11,13 @@ from certifications import services as cert_services
 from certifications.enums import DocumentType, ProductArea, RequestKind, RequestState
 from certifications.models import CertificationRequest
 from certifications.updates import deployment_slot
-from tests.factories import IntegrationFactory, complete_package, draft_request
+from tests.factories import (
+    UNCHANGED_DOCS,
+    IntegrationFactory,
+    complete_package,
+    draft_request,
+    update_form_docs,
+)
 from tests.support.conftest import certify
 
 pytestmark = pytest.mark.django_db
@@ -122,7 +128,7 @@ def test_update_flow_shows_path_then_creates_draft(
         "version": "2.0.0",
         "change": change,
         "change_summary": "What changed",
-        "docs_to_update": [DocumentType.INSTALLATION_GUIDE, DocumentType.MARKETING],
+        **update_form_docs(updated=[DocumentType.INSTALLATION_GUIDE, DocumentType.MARKETING]),
     }
     if vendor:
         data["vendor_side_change"] = "on"
@@ -169,7 +175,13 @@ def test_update_invalid_form_keeps_input(client, certified, partner_developer):
 def test_update_duplicate_version_is_refused_with_message(client, certified, partner_developer):
     url = reverse("support:update_start", args=[certified.integration_id])
     client.force_login(partner_developer)
-    data = {"version": certified.version, "change": "minor", "change_summary": "x", "confirm": "1"}
+    data = {
+        "version": certified.version,
+        "change": "minor",
+        "change_summary": "x",
+        "confirm": "1",
+        **update_form_docs(),
+    }
     response = client.post(url, data)
     assert response.status_code == 409
     assert "already has a request" in response.content.decode()
@@ -222,6 +234,7 @@ def test_module_update_deployment_date_and_cutoff(
         change="minor",
         vendor_side_change=False,
         change_summary="Fix",
+        docs_unchanged=UNCHANGED_DOCS,
     )
     update = complete_package(update, actor=partner_admin)
     deploy_on, cutoff = _next_cycle_after(timezone.localdate() + dt.timedelta(days=7))

@@ -180,7 +180,16 @@ def test_staff_raises_ticket_for_customer(client, certified, support_agent):
 # --- Meetings ----------------------------------------------------------------------------
 
 
-def test_meeting_pages_schedule_then_held(client, meeting, support_agent, manager):
+AGREED = {
+    "customer_contact": "Acme's own helpdesk, support@acme.example",
+    "vendor_first_line": "Outages of the vendor's platform",
+    "support_tool_access": "Two Acme agents have read access to the vendor's support tool",
+}
+
+
+def test_meeting_pages_schedule_then_held(
+    client, meeting, support_agent, manager, partner_admin, time_machine
+):
     _login(client, manager)
     html = client.get(reverse("support_staff:meetings")).content.decode()
     assert meeting.request.integration.name in html
@@ -193,21 +202,31 @@ def test_meeting_pages_schedule_then_held(client, meeting, support_agent, manage
     assert response.status_code == 302
     meeting.refresh_from_db()
     assert meeting.state == MeetingState.SCHEDULED
-    response = client.post(
-        reverse("support_staff:meeting_action", args=[meeting.pk, "held"]),
-        {"notes": "ok", "escalation_path": "L1 → partner escalation contact"},
-    )
+    held = {"notes": "ok", "escalation_path": "L1 → partner escalation contact", **AGREED}
+    held_url = reverse("support_staff:meeting_action", args=[meeting.pk, "held"])
+    # Not before its time (issue 14): refused with the meeting's date, nothing recorded.
+    response = client.post(held_url, held)
+    assert response.status_code == 400
+    assert "it can be recorded as held once that time has come" in response.content.decode()
+    assert client.post(held_url, {**held, "customer_contact": ""}).status_code == 400
+    time_machine.move_to(dt.datetime(2030, 5, 2, 12, 0, tzinfo=dt.UTC), tick=False)
+    _login(client, manager)  # the session of 2026 has expired by then
+    response = client.post(held_url, held)
     assert response.status_code == 302
     meeting.refresh_from_db()
     assert meeting.state == MeetingState.HELD
     assert AuditEvent.objects.filter(action="support_meeting_held", object_id=meeting.pk).exists()
     html = client.get(reverse("support_staff:meetings")).content.decode()
     assert "No pending support meetings." in html
-    response = client.post(
-        reverse("support_staff:meeting_action", args=[meeting.pk, "held"]),
-        {"notes": "", "escalation_path": "again"},
-    )
+    response = client.post(held_url, {**held, "escalation_path": "again"})
     assert response.status_code == 409
+    # The partner sees the agreed escalation path on the integration's support page.
+    client.force_login(partner_admin)
+    url = reverse("support:integration", args=[meeting.request.integration_id])
+    html = client.get(url).content.decode()
+    assert "Who your customers contact first" in html
+    for value in (*AGREED.values(), "L1 → partner escalation contact"):
+        assert value.replace("'", "&#x27;") in html
 
 
 # --- Deployment calendar -----------------------------------------------------------------

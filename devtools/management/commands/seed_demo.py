@@ -10,6 +10,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 
 from certportal import roles
+from certportal.models import UserProfile
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - documented demo credential, refused with DEBUG off
 
@@ -24,6 +25,22 @@ DEMO_USERS = [
     ("manager", "Mona Manager", "mona@vendor.example", roles.PARTNER_MANAGER),
     ("support", "Sam Support", "sam@vendor.example", roles.SUPPORT_AGENT),
 ]
+# The demo reviewers' GitHub logins, so the integration pages' access panel shows real rows
+# (pending while GitHub is not configured).
+DEMO_GITHUB_LOGINS = {"reviewer": "rita-reviews", "reviewer2": "rob-reviews"}
+
+
+def _record_demo_access() -> None:
+    """Record the demo's repository access rows now (pending: GitHub is not configured),
+    rather than when a worker gets round to the queued sync."""
+    from certifications.enums import OPEN_STATES
+    from certifications.models import Integration
+    from reviews import access, github
+
+    if github.is_configured():
+        return  # the queued syncs talk to the real GitHub
+    for integration in Integration.objects.filter(requests__state__in=OPEN_STATES).distinct():
+        access.repo_access_sync(integration=integration)
 
 
 class Command(BaseCommand):
@@ -50,6 +67,7 @@ class Command(BaseCommand):
         ):
             users = self._users()
             seed_program(users=users, stdout=self.stdout)
+            _record_demo_access()
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (password 'demo'):"))
         for username, name, _email, group in DEMO_USERS:
             self.stdout.write(f"  {username:<13} {name:<14} {group or 'partner user'}")
@@ -70,5 +88,9 @@ class Command(BaseCommand):
             user.save()
             if group:
                 user.groups.add(Group.objects.get(name=group))
+            if username in DEMO_GITHUB_LOGINS:
+                UserProfile.objects.update_or_create(
+                    user=user, defaults={"github_login": DEMO_GITHUB_LOGINS[username]}
+                )
             users[username] = user
         return users
