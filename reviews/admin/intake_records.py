@@ -64,3 +64,14 @@ class WebhookDeliveryAdmin(StaffModelAdmin):
     list_select_related = ("integration",)
     search_fields = ("delivery_id", "repository_full_name", "head_sha")
     show_full_result_count = False
+
+
+@admin.register(IntakeReportItem)
+class IntakeReportItemAdmin(StaffModelAdmin):
+    """Every item of every report, to find (say) each repository a rule fired on."""
+
+    list_display = ("rule_id", "guideline_code", "severity", "outcome", "path", "line", "report")
+    list_filter = ("severity", "outcome", "guideline_code")
+    list_select_related = ("report__integration",)
+    search_fields = ("rule_id", "path", "report__integration__name")
+    show_full_result_count = False
