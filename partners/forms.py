@@ -102,10 +102,13 @@ class AcceptInviteForm(UserCreationForm):
 
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
-        fields = ["username"]
+        fields = ["first_name", "last_name", "username"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Reviewers and managers see who they work with (issue 14): the name is required.
+        for name in ("first_name", "last_name"):
+            self.fields[name].required = True
         # Django's password fields have no cap; a megabyte password is only work for the
         # hasher.
         for name in ("password1", "password2"):

@@ -21,6 +21,16 @@ from partners.services.agreements import (
     agreements_expire_due,
     payment_record,
 )
+from partners.services.applications import (
+    application_accept,
+    application_answer,
+    application_answer_token,
+    application_decline,
+    application_from_token,
+    application_request_info,
+    application_submit,
+    partner_create_with_admin,
+)
 from partners.services.eligibility import Unmet, eligibility_check
 from partners.services.errors import PartnerError
 from partners.services.invitations import (
@@ -32,6 +42,7 @@ from partners.services.invitations import (
     invitation_is_spent,
     invitation_read,
     invitation_send,
+    invitation_send_first_admin,
 )
 from partners.services.ledger import (
     marketing_activity_record,
@@ -67,6 +78,13 @@ __all__ = [
     "agreement_request",
     "agreement_send",
     "agreements_expire_due",
+    "application_accept",
+    "application_answer",
+    "application_answer_token",
+    "application_decline",
+    "application_from_token",
+    "application_request_info",
+    "application_submit",
     "business_review_decide",
     "business_review_save",
     "business_review_submit",
@@ -76,12 +94,14 @@ __all__ = [
     "invitation_is_spent",
     "invitation_read",
     "invitation_send",
+    "invitation_send_first_admin",
     "marketing_activity_record",
     "membership_add",
     "membership_change_role",
     "membership_remove",
     "partner_admins",
     "partner_create",
+    "partner_create_with_admin",
     "partner_managers",
     "partner_members",
     "partner_set_standing",
