@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portal.views import apply, dashboard, public, requests, wizard
+from portal.views import apply, dashboard, public, quota, requests, wizard
 from portal.views import partners as partner_views
 
 app_name = "portal"
@@ -28,6 +28,7 @@ urlpatterns = [
         name="document_download",
     ),
     path("portal/agreement/", partner_views.agreement, name="agreement"),
+    path("portal/quota/request/", quota.quota_request, name="quota_request"),
     path("portal/business-review/", partner_views.business_review, name="business_review"),
     path("portal/support-plan/", partner_views.support_plan, name="support_plan"),
     path("portal/team/", partner_views.team, name="team"),

@@ -31,7 +31,12 @@ from partners.services.applications import (
     application_submit,
     partner_create_with_admin,
 )
-from partners.services.eligibility import Unmet, eligibility_check
+from partners.services.eligibility import (
+    ELIGIBILITY_QUOTAS,
+    Unmet,
+    eligibility_check,
+    eligibility_per_quota,
+)
 from partners.services.errors import PartnerError
 from partners.services.invitations import (
     INVITE_MAX_AGE,
@@ -63,8 +68,10 @@ from partners.services.qualification import (
     business_review_submit,
     support_plan_save,
 )
+from partners.services.quota_requests import quota_request_extra
 
 __all__ = [
+    "ELIGIBILITY_QUOTAS",
     "INVITE_MAX_AGE",
     "INVITE_SALT",
     "Invitation",
@@ -89,6 +96,7 @@ __all__ = [
     "business_review_save",
     "business_review_submit",
     "eligibility_check",
+    "eligibility_per_quota",
     "invitation_accept",
     "invitation_create",
     "invitation_is_spent",
@@ -109,5 +117,6 @@ __all__ = [
     "quota_consume",
     "quota_grant",
     "quota_refund",
+    "quota_request_extra",
     "support_plan_save",
 ]

@@ -24,7 +24,6 @@ from certifications.forms import (
     RequestDetailsForm,
 )
 from certportal.errors import ProgramError
-from certportal.links import link
 from partners import services as partner_services
 from partners.enums import MemberRole
 from portal.context import portal_view, render_portal, require_role
@@ -32,6 +31,7 @@ from portal.views.common import (
     load_request,
     scoped_integrations,
 )
+from portal.views.eligibility import way_out
 
 DEV, ADMIN = MemberRole.DEVELOPER, MemberRole.ADMIN
 
@@ -240,8 +240,9 @@ def _step_review(request, req, status=200):
         "review",
         status=status,
         missing=req.missing_items() if req.state == RequestState.DRAFT else [],
-        unmet=[{"message": u.message, "url": link(u.fix_url_name)} for u in unmet],
+        unmet=[way_out(u, next_url=request.get_full_path()) for u in unmet],
         can_submit=request.portal.allows(ADMIN, req.integration.partner_id),
+        kind_label=req.get_kind_display(),
         is_draft=req.state == RequestState.DRAFT,
     )
 

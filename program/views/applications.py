@@ -17,16 +17,9 @@ from certportal.models import AuditEvent
 from partners import selectors, services
 from partners.enums import OPEN_APPLICATION_STATES, ApplicationState
 from program.application_forms import ApplicationDecisionForm, PartnerCreateForm
+from program.labels import action_label
 from program.views.partners import PER_PAGE, manager_required
 
-# Audit actions of an application, in the words the timeline shows.
-EVENT_LABELS = {
-    "application.submit": "Application received",
-    "application.request_info": "More information requested",
-    "application.answer": "Applicant answered",
-    "application.accept": "Accepted",
-    "application.decline": "Declined",
-}
 DECISION_MESSAGES = {
     "accept": "Application accepted: the organisation is created and its contact invited as "
     "first admin.",
@@ -132,7 +125,7 @@ def application_detail(request, pk):
             messages.error(request, "Please correct the form.")
         status = 400
     events = [
-        {"event": e, "label": EVENT_LABELS.get(e.action, "Changed")}
+        {"event": e, "label": action_label(e.action)}
         for e in AuditEvent.objects.filter(
             object_type="partners.programapplication", object_id=application.pk
         ).select_related("actor")[:20]
