@@ -37,6 +37,7 @@ urlpatterns = [
     path("portal/team/<int:pk>/remove/", partner_views.member_remove, name="member_remove"),
     path("portal/invitations/<str:token>/", partner_views.invite_accept, name="invite_accept"),
     path("verify/<str:code>/", public.verify, name="verify"),
+    path("favicon.ico", public.favicon, name="favicon"),
     path("apply/", apply.apply, name="apply"),
     path("apply/thanks/", apply.apply_thanks, name="apply_thanks"),
     path("apply/answer/<str:token>/", apply.apply_answer, name="apply_answer"),

@@ -13,6 +13,7 @@ from certifications import selectors, services
 from certifications.enums import (
     KIND_QUOTA,
     PACKAGE_EDITABLE_STATES,
+    EnvironmentKind,
     QuotaUse,
     RequestState,
 )
@@ -218,13 +219,19 @@ def _step_environments(request, req):
         except ProgramError as exc:
             messages.error(request, exc.message)
             status = exc.status_code
+    environments = list(selectors.environments_of(req))
+    present = {e.kind for e in environments}
     return _render_step(
         request,
         req,
         "environments",
         status=status,
         form=form,
-        environments=list(selectors.environments_of(req)),
+        environments=environments,
+        required_access=[
+            {"label": EnvironmentKind(kind).label, "present": kind in present}
+            for kind in req.required_environments()
+        ],
     )
 
 
