@@ -168,7 +168,7 @@ def check_upload(
     image = _sniff_image(data) if images else None
     if image is not None:
         if _MARKUP.search(data):
-            raise UploadRejected("The image contains HTML or script content and was refused.")
+            raise UploadRejected("This image is not accepted: it contains HTML or script content.")
         return CheckedUpload(
             content_type=image,
             name=clean_filename(upload.name or "", content_type=image),

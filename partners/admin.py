@@ -136,3 +136,4 @@ class ProgramApplicationAdmin(StaffModelAdmin):
     list_filter = ("state",)
     list_select_related = ("partner", "decided_by")
     search_fields = ("company", "contact_name", "contact_email")
+    readonly_fields = ("state",)

@@ -126,7 +126,7 @@ def test_ticket_accepts_screenshots(client, certified, partner_developer, name, 
 
 def test_screenshot_checks_match_other_uploads(settings):
     polyglot = _png() + b"<html><script>alert(1)</script>"
-    with pytest.raises(UploadRejected, match="HTML or script"):
+    with pytest.raises(UploadRejected, match="HTML or script content"):
         check_upload(
             SimpleUploadedFile("x.png", _png()[:-12] + b"<script>" + _png()[-12:]), images=True
         )
