@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from certifications.enums import ProductArea
 from certportal.auth import address_limit_retry_after
@@ -61,6 +61,7 @@ def apply(request):
 
 
 @login_not_required
+@require_GET
 def apply_thanks(request):
     return render(request, "portal/apply_thanks.html")
 
