@@ -7,9 +7,9 @@ import datetime as dt
 import re
 from typing import Any
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Case, IntegerField, OuterRef, QuerySet, Subquery, Value, When
 
-from certifications.enums import RequestState
+from certifications.enums import FINAL_STATES, RequestState
 from certifications.models import (
     Certificate,
     CertificationRequest,
@@ -69,10 +69,19 @@ def environments_for(*, user: Any) -> QuerySet[TestEnvironment]:
 
 
 def integrations_with_latest_request(*, user: Any, partner_id: int) -> QuerySet[Integration]:
-    """Integrations annotated with their newest request's id, state, version and due date,
-    in one query (no per-row lookups)."""
-    latest = CertificationRequest.objects.filter(integration=OuterRef("pk")).order_by(
-        "-created_at", "-pk"
+    """Integrations annotated with their latest request's id, state, version and due date,
+    in one query (no per-row lookups). The latest is the newest live one: a withdrawn or
+    rejected request is shown only when the integration has no other (issue 14)."""
+    latest = (
+        CertificationRequest.objects.filter(integration=OuterRef("pk"))
+        .annotate(
+            is_closed=Case(
+                When(state__in=FINAL_STATES, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("is_closed", "-created_at", "-pk")
     )
     return integrations_for(user=user, partner_id=partner_id).annotate(
         latest_request_id=Subquery(latest.values("pk")[:1]),

@@ -1,7 +1,8 @@
 """Upload checks shared by every form that takes a file (documents, ticket attachments).
 
 The type is decided from the content, never from the name or the declared content type:
-PDF, DOCX, ZIP and UTF-8 text/Markdown are accepted. Archives are inspected before use
+PDF, DOCX, ZIP and UTF-8 text/Markdown are accepted, and PNG and JPEG screenshots where the
+caller allows images (ticket attachments). Archives are inspected before use
 (member count, total uncompressed size, nesting, path traversal). The stored name is a UUID
 chosen by the model; the partner's file name is kept only as sanitised metadata."""
 
@@ -32,6 +33,13 @@ PDF, DOCX, ZIP, TEXT = (
     "text/plain",
 )
 ALLOWED_DESCRIPTION = "PDF, Word (.docx), ZIP, or a text/Markdown file"
+# Ticket attachments also take screenshots (issue 14), with the same checks.
+PNG, JPEG = "image/png", "image/jpeg"
+IMAGE_TYPES = (PNG, JPEG)
+ALLOWED_WITH_IMAGES = "PDF, Word (.docx), ZIP, text/Markdown, or a PNG or JPEG screenshot"
+# Markup inside an image is a polyglot (an image that is also a web page): refused, although
+# downloads are attachments with nosniff anyway.
+_MARKUP = re.compile(rb"<(?:script|html|svg|iframe|body|\?xml)", re.IGNORECASE)
 
 
 class UploadRejected(ProgramError):
@@ -60,6 +68,8 @@ def clean_filename(name: str, *, content_type: str) -> str:
         DOCX: "docx",
         ZIP: "zip",
         TEXT: ext if ext.lower() in ("md", "txt", "markdown") else "txt",
+        PNG: "png",
+        JPEG: "jpeg" if ext.lower() == "jpeg" else "jpg",
     }[content_type]
     stem = stem[: MAX_NAME - len(expected) - 1] or "upload"
     return f"{stem}.{expected}"
@@ -124,8 +134,20 @@ def _sniff(head: bytes, content: bytes | None) -> str | None:
     return TEXT
 
 
-def check_upload(upload: UploadedFile, *, max_bytes: int | None = None) -> CheckedUpload:
-    """Raise UploadRejected with a reason, or return what the file really is."""
+def _sniff_image(data: bytes) -> str | None:
+    """PNG or JPEG when the content is one (signature and end marker), else None."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR" and b"IEND" in data[-12:]:
+        return PNG
+    if data.startswith(b"\xff\xd8\xff") and data.rstrip(b"\x00").endswith(b"\xff\xd9"):
+        return JPEG
+    return None
+
+
+def check_upload(
+    upload: UploadedFile, *, max_bytes: int | None = None, images: bool = False
+) -> CheckedUpload:
+    """Raise UploadRejected with a reason, or return what the file really is. With
+    `images`, a PNG or JPEG screenshot is accepted too (ticket attachments)."""
     limit = max_bytes if max_bytes is not None else settings.UPLOAD_MAX_BYTES
     size = upload.size or 0
     if size == 0:
@@ -143,10 +165,21 @@ def check_upload(upload: UploadedFile, *, max_bytes: int | None = None) -> Check
     data = b"".join(chunks)
     upload.seek(0)
     head = data[:4096]
+    image = _sniff_image(data) if images else None
+    if image is not None:
+        if _MARKUP.search(data):
+            raise UploadRejected("This image is not accepted: it contains HTML or script content.")
+        return CheckedUpload(
+            content_type=image,
+            name=clean_filename(upload.name or "", content_type=image),
+            size=size,
+            sha256=digest.hexdigest(),
+        )
     kind = _sniff(head, data if not head.startswith((b"%PDF-", b"PK")) else None)
     if kind is None:
+        allowed = ALLOWED_WITH_IMAGES if images else ALLOWED_DESCRIPTION
         raise UploadRejected(
-            f"This file type is not accepted. Upload a {ALLOWED_DESCRIPTION}; the type is "
+            f"This file type is not accepted. Upload a {allowed}; the type is "
             "checked from the content, not the name."
         )
     if kind == PDF and (b"<script" in data[:65536].lower() or b"<html" in data[:65536].lower()):

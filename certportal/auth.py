@@ -186,7 +186,9 @@ def throttle_limits() -> tuple[int, int]:
     return (failures, window) if failures > 0 and window > 0 else (0, 0)
 
 
-def _throttle_window(request: Any, window: int) -> tuple[str, float] | None:
+def _throttle_window(
+    request: Any, window: int, prefix: str | None = None
+) -> tuple[str, float] | None:
     """The cache key counting the request's address in the current window, and when that
     window ends. Windows are aligned to the clock (key = address and window number), so every
     web process agrees on them and a count never has to be reset. The address is hashed: it
@@ -196,7 +198,7 @@ def _throttle_window(request: Any, window: int) -> tuple[str, float] | None:
         return None
     number = int(time.time() // window)
     digest = hashlib.sha256(throttle_bucket(address).encode()).hexdigest()[:32]
-    return f"{THROTTLE_KEY_PREFIX}{digest}:{number}", float((number + 1) * window)
+    return f"{prefix or THROTTLE_KEY_PREFIX}{digest}:{number}", float((number + 1) * window)
 
 
 def record_login_failure(request: Any) -> None:
@@ -250,3 +252,30 @@ def count_login_failure(
     """Every failed authenticate() with a request counts, whichever page made it (this login
     page, the admin's); an attempt at a locked username counts too."""
     record_login_failure(request)
+
+
+# --- Per-address limit of a public form (the program application) -------------------------
+
+
+def address_limit_retry_after(
+    request: Any, *, prefix: str, limit: int, window_minutes: int, count: bool
+) -> int | None:
+    """The per-address limit of a public form, in the same clock-aligned windows as the
+    sign-in throttle: seconds until the address may post again when it has used up `limit`
+    posts in this window, else None (with `count`, this post is counted). Fails open when
+    the cache is down, like the sign-in throttle; `limit` 0 switches it off."""
+    window = window_minutes * 60
+    current = _throttle_window(request, window, prefix) if limit > 0 and window > 0 else None
+    if current is None:
+        return None
+    key, ends = current
+    try:
+        used = int(cache.get(key) or 0)
+        if used >= limit:
+            return max(1, math.ceil(ends - time.time()))
+        if count:
+            cache.add(key, 0, timeout=2 * window)
+            cache.incr(key)
+    except Exception:  # evicted between add and incr, or the cache is down
+        logger.warning("form rate limit unavailable: the cache did not answer", exc_info=True)
+    return None

@@ -51,12 +51,17 @@ def _preferences(rows: list[Notification]) -> tuple[set[int], set[int]]:
     return opted_out, daily
 
 
+def _address(row: Notification) -> str:
+    """Where the row goes: its account's e-mail, or `to_email` for a person without one."""
+    return row.to_email or (row.recipient.email if row.recipient_id else "")
+
+
 def _message(row: Notification) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=row.subject,
         body=row.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[row.recipient.email],
+        to=[_address(row)],
     )
     if row.body_html:
         message.attach_alternative(row.body_html, "text/html")
@@ -181,7 +186,7 @@ def deliver_many(notification_ids: Iterable[int]) -> dict[str, int]:
         to_send: list[Notification] = []
         changed: list[Notification] = []
         for row in rows:
-            if not row.recipient.email or (not row.critical and row.recipient_id in opted_out):
+            if not _address(row) or (not row.critical and row.recipient_id in opted_out):
                 row.state = NotificationState.SKIPPED
                 changed.append(row)
             elif row.recipient_id in daily:  # sent in the person's daily summary instead

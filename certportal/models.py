@@ -60,8 +60,15 @@ class Notification(models.Model):
     a notification. Also the in-app notification list."""
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
     )
+    # Set instead of `recipient` for someone without an account (a program applicant):
+    # e-mail only, never listed in the portal (issue 14).
+    to_email = models.EmailField(max_length=254, blank=True)
     event = models.CharField(max_length=64)
     critical = models.BooleanField(default=True)
     subject = models.CharField(max_length=200)

@@ -92,6 +92,32 @@ def notify(
     return created
 
 
+def notify_address(
+    *,
+    email: str,
+    event: str,
+    subject: str,
+    context: dict[str, Any] | None = None,
+    link: str = "",
+) -> Notification:
+    """Queue an e-mail to a person without an account (a program applicant), through the
+    same outbox and delivery as `notify`, so it is sent after commit and never lost."""
+    url = f"{settings.SITE_URL}{link}" if link.startswith("/") else link
+    ctx = {**(context or {}), "subject": subject, "url": url, "site_name": settings.SITE_NAME}
+    row = Notification.objects.create(
+        recipient=None,
+        to_email=email,
+        event=event,
+        critical=True,
+        subject=subject[:200],
+        body_text=_render(event, "txt", ctx),
+        body_html=_render(event, "html", ctx),
+        link=link,
+    )
+    _enqueue_on_commit([row.pk])
+    return row
+
+
 class _Batch:
     """Ids of the outbox rows one transaction wrote, published together after commit."""
 

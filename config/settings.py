@@ -311,6 +311,9 @@ AXES_USERNAME_CALLABLE = "certportal.auth.axes_username"
 # it, is answered 429 with Retry-After. A correct password always signs in. 0 failures: off.
 LOGIN_THROTTLE_FAILURES = env.int("LOGIN_THROTTLE_FAILURES", default=30)
 LOGIN_THROTTLE_WINDOW_MINUTES = env.int("LOGIN_THROTTLE_WINDOW_MINUTES", default=15)
+# The public program application: this many per address (IPv6: per /64) per window.
+APPLY_THROTTLE_LIMIT = env.int("APPLY_THROTTLE_LIMIT", default=5)
+APPLY_THROTTLE_WINDOW_MINUTES = env.int("APPLY_THROTTLE_WINDOW_MINUTES", default=60)
 # Second factor (TOTP, django-otp) for vendor staff on /admin/ and /manage/. Always on
 # with DEBUG off; the local demo may turn it off (the login page then says so).
 STAFF_REQUIRE_2FA = env.bool("STAFF_REQUIRE_2FA", default=not DEBUG) or not DEBUG

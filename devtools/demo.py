@@ -20,6 +20,7 @@ from certifications.enums import (
     RequestState,
 )
 from certifications.models import Guideline
+from devtools.demo_applications import seed_applications
 from partners import services as partner_services
 from partners.enums import MemberRole
 from partners.models import Partner
@@ -270,6 +271,7 @@ def seed_program(*, users: dict, stdout=None) -> None:
             stdout.write(f"Created demo partner {partner_name}")
     _ensure_every_state(stdout)
     seed_support(users)
+    seed_applications()
 
 
 def _ensure_every_state(stdout) -> None:

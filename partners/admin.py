@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from certportal.admin import StaffModelAdmin
+from partners import services
 from partners.models import (
     Agreement,
     BusinessReview,
@@ -13,6 +14,7 @@ from partners.models import (
     Membership,
     Partner,
     Payment,
+    ProgramApplication,
     QuotaEntry,
     SupportPlan,
 )
@@ -21,12 +23,36 @@ from partners.models import (
 @admin.register(Partner)
 class PartnerAdmin(StaffModelAdmin):
     superuser_editable = True
+    superuser_addable = True
     list_display = ("name", "slug", "standing", "standing_since", "created_at")
     list_filter = ("standing",)
     search_fields = ("name", "slug")
     fields = ("name", "slug", "website", "standing", "standing_since", "standing_note")
     # Standing is changed with partners.services.partner_set_standing (audited).
     readonly_fields = ("slug", "standing", "standing_since", "standing_note")
+
+    def get_fields(self, request, obj=None):
+        # Adding: the name, website and first standing; the slug is derived by the service.
+        return ("name", "website", "standing") if obj is None else self.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.readonly_fields
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # A new organisation goes through the service (unique slug, audit row); the admin
+        # then logs the addition against the row the service created.
+        created = services.partner_create(
+            name=form.cleaned_data["name"],
+            website=form.cleaned_data.get("website", ""),
+            standing=form.cleaned_data["standing"],
+            actor=request.user,
+        )
+        obj.pk, obj.slug, obj.created_at = created.pk, created.slug, created.created_at
+        obj._state.adding = False
+        obj._state.db = created._state.db
 
 
 @admin.register(Membership)
@@ -100,3 +126,14 @@ class QuotaEntryAdmin(StaffModelAdmin):
     list_filter = ("quota_kind", "entry_kind")
     list_select_related = ("agreement__partner", "actor")
     search_fields = ("agreement__partner__name", "reason")
+
+
+@admin.register(ProgramApplication)
+class ProgramApplicationAdmin(StaffModelAdmin):
+    """Read-only: applications are decided on /manage/applications/ (partners.services)."""
+
+    list_display = ("created_at", "company", "contact_name", "state", "partner", "decided_by")
+    list_filter = ("state",)
+    list_select_related = ("partner", "decided_by")
+    search_fields = ("company", "contact_name", "contact_email")
+    readonly_fields = ("state",)

@@ -50,3 +50,16 @@ class QuotaEntryKind(models.TextChoices):
     CONSUME = "consume", "Used by a submission"
     REFUND = "refund", "Given back (withdrawn before review)"
     GRANT = "grant", "Extra units granted"
+
+
+class ApplicationState(models.TextChoices):
+    """A public application to join the certified partner program."""
+
+    RECEIVED = "received", "Received"
+    MORE_INFO_REQUESTED = "more_info_requested", "More information requested"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+
+
+# A partner manager still has to decide these.
+OPEN_APPLICATION_STATES = (ApplicationState.RECEIVED, ApplicationState.MORE_INFO_REQUESTED)

@@ -8,8 +8,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 from django.core.validators import MaxLengthValidator
 
-from partners.enums import MemberRole
-from partners.models import Agreement, BusinessReview, SupportPlan
+from partners.enums import MemberRole, QuotaKind
+from partners.models import NOTE_MAX_LENGTH, Agreement, BusinessReview, SupportPlan
 
 # Ids typed into forms are checked against the id columns' range (BigAutoField) before a
 # lookup: past it, SQLite raises OverflowError and PostgreSQL "out of range".
@@ -102,10 +102,13 @@ class AcceptInviteForm(UserCreationForm):
 
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
-        fields = ["username"]
+        fields = ["first_name", "last_name", "username"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Reviewers and managers see who they work with (issue 14): the name is required.
+        for name in ("first_name", "last_name"):
+            self.fields[name].required = True
         # Django's password fields have no cap; a megabyte password is only work for the
         # hasher.
         for name in ("password1", "password2"):
@@ -128,3 +131,15 @@ class BusinessReviewActionForm(forms.Form):
 
 class SwitchPartnerForm(forms.Form):
     partner = forms.IntegerField(min_value=1, max_value=MAX_ROW_ID, widget=forms.HiddenInput)
+
+
+class QuotaRequestForm(forms.Form):
+    """Ask the partner team for one more certification of a kind (issue 14)."""
+
+    kind = forms.ChoiceField(label="Kind of certification", choices=QuotaKind.choices)
+    reason = forms.CharField(
+        label="What is it for?",
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example the version and why it cannot wait for the renewal.",
+    )

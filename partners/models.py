@@ -371,3 +371,7 @@ class QuotaEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entry_kind} {self.units:+d} {self.quota_kind}"
+
+
+# The public application to join the program (its own module; registered with this app).
+from partners.application_models import ProgramApplication  # noqa: E402, F401

@@ -31,6 +31,7 @@ from partners.models import (
     Membership,
     Partner,
     Payment,
+    ProgramApplication,
     QuotaEntry,
     SupportPlan,
 )
@@ -277,3 +278,13 @@ def agreements_with_totals() -> QuerySet[Agreement]:
         ),
         **quota_totals(agreement),
     )
+
+
+# --- Program applications (issue 14) ----------------------------------------------------
+
+
+def applications_for(*, user: Any) -> QuerySet[ProgramApplication]:
+    """Program applications a person may see: partner managers see all; nobody else any."""
+    if not roles.is_partner_manager(user):
+        return ProgramApplication.objects.none()
+    return ProgramApplication.objects.select_related("partner", "decided_by")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portal.views import dashboard, intake, public, requests, wizard
+from portal.views import apply, dashboard, intake, public, quota, requests, wizard
 from portal.views import partners as partner_views
 
 app_name = "portal"
@@ -33,6 +33,7 @@ urlpatterns = [
         name="document_download",
     ),
     path("portal/agreement/", partner_views.agreement, name="agreement"),
+    path("portal/quota/request/", quota.quota_request, name="quota_request"),
     path("portal/business-review/", partner_views.business_review, name="business_review"),
     path("portal/support-plan/", partner_views.support_plan, name="support_plan"),
     path("portal/team/", partner_views.team, name="team"),
@@ -41,4 +42,8 @@ urlpatterns = [
     path("portal/team/<int:pk>/remove/", partner_views.member_remove, name="member_remove"),
     path("portal/invitations/<str:token>/", partner_views.invite_accept, name="invite_accept"),
     path("verify/<str:code>/", public.verify, name="verify"),
+    path("favicon.ico", public.favicon, name="favicon"),
+    path("apply/", apply.apply, name="apply"),
+    path("apply/thanks/", apply.apply_thanks, name="apply_thanks"),
+    path("apply/answer/<str:token>/", apply.apply_answer, name="apply_answer"),
 ]

@@ -190,9 +190,18 @@ def certification_rows(*, start: dt.date | None, end: dt.date | None) -> Iterato
 
 
 def export_certifications(*, start: dt.date | None, end: dt.date | None) -> StreamingHttpResponse:
-    label = f"{start or 'start'}-{end or 'end'}"
     return stream_csv(
-        f"certifications-{label}.csv",
+        certifications_filename(start=start, end=end),
         CERTIFICATION_HEADER,
         certification_rows(start=start, end=end),
     )
+
+
+def certifications_filename(
+    *, start: dt.date | None, end: dt.date | None, today: dt.date | None = None
+) -> str:
+    """The export named by the dates it covers (issue 14), e.g.
+    `certifications_2026-01-01_to_2026-03-31.csv`; an open end is today (nothing is issued
+    later), an open start is "all"."""
+    end = end or today or timezone.localdate()
+    return f"certifications_{start.isoformat() if start else 'all'}_to_{end.isoformat()}.csv"

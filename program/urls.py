@@ -2,14 +2,17 @@
 
 from django.urls import path
 
+from program.views import applications, reports
 from program.views import partners as views
-from program.views import reports
 
 app_name = "manage"
 
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("partners/<int:pk>/", views.partner_detail, name="partner"),
+    path("partners/new/", applications.partner_new, name="partner_new"),
+    path("applications/", applications.application_list, name="applications"),
+    path("applications/<int:pk>/", applications.application_detail, name="application"),
     path("metrics/", reports.metrics_view, name="metrics"),
     path("credential-reveals/", reports.credential_reveals, name="credential_reveals"),
     path("exports/partners.csv", reports.export_partners, name="export_partners"),

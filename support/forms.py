@@ -8,7 +8,7 @@ from django import forms
 
 from certifications import deployments
 from certifications.models import NOTE_MAX_LENGTH, TEXT_MAX_LENGTH
-from certifications.uploads import ALLOWED_DESCRIPTION
+from certifications.uploads import ALLOWED_WITH_IMAGES
 from partners.forms import MAX_ROW_ID
 from support.enums import REOPEN_TARGETS, Classification, Severity, TicketState
 from support.selectors import BREACH_FILTERS
@@ -31,7 +31,7 @@ class MultipleFileField(forms.FileField):
 
 
 ATTACH_HELP = (
-    f"Optional, up to 5 files: {ALLOWED_DESCRIPTION}. The type is checked from the content."
+    f"Optional, up to 5 files: {ALLOWED_WITH_IMAGES}. The type is checked from the content."
 )
 
 

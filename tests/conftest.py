@@ -20,6 +20,12 @@ def _fresh_login_throttle(monkeypatch):
     monkeypatch.setattr(
         auth, "THROTTLE_KEY_PREFIX", f"{auth.THROTTLE_KEY_PREFIX}test-{uuid.uuid4().hex}:"
     )
+    # The program application's per-address limit counts the same way (issue 14).
+    from portal.views import apply
+
+    monkeypatch.setattr(
+        apply, "THROTTLE_PREFIX", f"{apply.THROTTLE_PREFIX}test-{uuid.uuid4().hex}:"
+    )
 
 
 def require_service(name: str, available: bool, why: str) -> None:

@@ -170,7 +170,7 @@ def complete_package(request: CertificationRequest, *, actor: User) -> Certifica
                 upload=SimpleUploadedFile(f"{doc_type}.pdf", PDF_BYTES, "application/pdf"),
             )
     if request.integration.is_module:
-        for kind in (EnvironmentKind.MS_ADMIN, EnvironmentKind.MS_USER):
+        for kind in (EnvironmentKind.MS_ADMIN, EnvironmentKind.MS_USER, EnvironmentKind.KMC):
             cert_services.environment_save(
                 request=request,
                 actor=actor,

@@ -56,6 +56,15 @@ def _takes_full_review(request: CertificationRequest) -> bool:
     return not _takes_docs_review(request)
 
 
+# Test access a module's request needs, and how the package check names what is missing.
+MODULE_ENVIRONMENTS = (EnvironmentKind.MS_ADMIN, EnvironmentKind.MS_USER, EnvironmentKind.KMC)
+ENVIRONMENT_MISSING = {
+    EnvironmentKind.MS_ADMIN: "Add the test site's admin access.",
+    EnvironmentKind.MS_USER: "Add the test site's user access.",
+    EnvironmentKind.KMC: "Add access to your KMC account.",
+}
+
+
 class CertificationRequest(ConcurrentTransitionMixin, models.Model):
     """One version of one integration going through certification. The diagram, in code:
 
@@ -221,13 +230,19 @@ class CertificationRequest(ConcurrentTransitionMixin, models.Model):
                 self.update_of_id and doc_type == DocumentType.RELEASE_NOTES
             ):
                 missing.append(f"Upload the {DocumentType(doc_type).label}.")
-        if self.integration.is_module and self.kind != RequestKind.DOCS:
+        required = self.required_environments()
+        if required:
             kinds = set(self.environments.values_list("kind", flat=True))
-            if EnvironmentKind.MS_ADMIN not in kinds:
-                missing.append("Add the test site's admin access.")
-            if EnvironmentKind.MS_USER not in kinds:
-                missing.append("Add the test site's user access.")
+            missing += [ENVIRONMENT_MISSING[kind] for kind in required if kind not in kinds]
         return missing
+
+    def required_environments(self) -> tuple[str, ...]:
+        """The test access the program asks of this request: a module (MediaSpace, KAF) is
+        tested on a clean test site with admin and user access and through the partner's KMC
+        account; other integrations and docs-only requests need none (issue 14)."""
+        if self.integration.is_module and self.kind != RequestKind.DOCS:
+            return MODULE_ENVIRONMENTS
+        return ()
 
     def open_findings(self, *, stage: str) -> list[int]:
         """Ids of this stage's findings that still block its pass transition. "addressed"

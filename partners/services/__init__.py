@@ -21,7 +21,22 @@ from partners.services.agreements import (
     agreements_expire_due,
     payment_record,
 )
-from partners.services.eligibility import Unmet, eligibility_check
+from partners.services.applications import (
+    application_accept,
+    application_answer,
+    application_answer_token,
+    application_decline,
+    application_from_token,
+    application_request_info,
+    application_submit,
+    partner_create_with_admin,
+)
+from partners.services.eligibility import (
+    ELIGIBILITY_QUOTAS,
+    Unmet,
+    eligibility_check,
+    eligibility_per_quota,
+)
 from partners.services.errors import PartnerError
 from partners.services.invitations import (
     INVITE_MAX_AGE,
@@ -32,6 +47,7 @@ from partners.services.invitations import (
     invitation_is_spent,
     invitation_read,
     invitation_send,
+    invitation_send_first_admin,
 )
 from partners.services.ledger import (
     marketing_activity_record,
@@ -52,8 +68,10 @@ from partners.services.qualification import (
     business_review_submit,
     support_plan_save,
 )
+from partners.services.quota_requests import quota_request_extra
 
 __all__ = [
+    "ELIGIBILITY_QUOTAS",
     "INVITE_MAX_AGE",
     "INVITE_SALT",
     "Invitation",
@@ -67,21 +85,31 @@ __all__ = [
     "agreement_request",
     "agreement_send",
     "agreements_expire_due",
+    "application_accept",
+    "application_answer",
+    "application_answer_token",
+    "application_decline",
+    "application_from_token",
+    "application_request_info",
+    "application_submit",
     "business_review_decide",
     "business_review_save",
     "business_review_submit",
     "eligibility_check",
+    "eligibility_per_quota",
     "invitation_accept",
     "invitation_create",
     "invitation_is_spent",
     "invitation_read",
     "invitation_send",
+    "invitation_send_first_admin",
     "marketing_activity_record",
     "membership_add",
     "membership_change_role",
     "membership_remove",
     "partner_admins",
     "partner_create",
+    "partner_create_with_admin",
     "partner_managers",
     "partner_members",
     "partner_set_standing",
@@ -89,5 +117,6 @@ __all__ = [
     "quota_consume",
     "quota_grant",
     "quota_refund",
+    "quota_request_extra",
     "support_plan_save",
 ]

@@ -19,6 +19,7 @@ from certportal.audit import audit
 from certportal.fsm import fire
 from certportal.links import link
 from certportal.outbox import notify
+from certportal.templatetags.display import money as format_money
 from partners import permissions, selectors
 from partners.enums import AgreementState
 from partners.models import Agreement, Partner, Payment
@@ -185,8 +186,9 @@ def agreement_activate(*, agreement: Agreement, actor: Any) -> Agreement:
             "activate",
             actor=actor,
             unmet=(
-                f"Payments ({money.paid:,.2f} {locked.currency}) do not cover the fee "
-                f"({locked.fee:,.2f} {locked.currency}); {money.outstanding:,.2f} is outstanding."
+                f"Payments ({format_money(money.paid, locked.currency)}) do not cover the fee "
+                f"({format_money(locked.fee, locked.currency)}); "
+                f"{format_money(money.outstanding, locked.currency)} is outstanding."
             ),
         )
         notify(

@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Subquery
 
 from partners import selectors
-from partners.enums import BusinessReviewState, Standing
+from partners.enums import BusinessReviewState, QuotaKind, Standing
 from partners.models import Agreement, BusinessReview, Partner, SupportPlan
 
 
@@ -107,11 +107,57 @@ def eligibility_check(
             )
         )
     elif quota_kind and selectors.quota_left(agreement=agreement, kind=quota_kind) < 1:
-        unmet.append(
-            Unmet(
-                f"quota_{quota_kind}",
-                f"No {quota_kind} certifications are left in this agreement term. "
-                "Ask your partner manager about extra quota or wait for the renewal.",
-            )
-        )
+        unmet.append(quota_unmet(quota_kind))
     return unmet
+
+
+def quota_unmet(quota_kind: str) -> Unmet:
+    """The unmet requirement "no `quota_kind` certifications left", with its way out: ask
+    the partner team for extra quota (a request that reaches the managers) or renew."""
+    return Unmet(
+        f"quota_{quota_kind}",
+        f"No {quota_kind} certifications are left in this agreement term. "
+        "Ask the partner team for extra quota, or renew your agreement.",
+        "portal:quota_request",
+    )
+
+
+# The quota each kind of request uses: major (initial certifications and major updates),
+# minor, and None (docs-only updates use none).
+ELIGIBILITY_QUOTAS: tuple[str | None, ...] = (QuotaKind.MAJOR, QuotaKind.MINOR, None)
+
+
+def eligibility_per_quota(
+    *,
+    partner: Partner,
+    agreement_in_force: Agreement | None = _UNKNOWN,
+    money: selectors.MoneySummary | None = None,
+    quota: dict[str, selectors.QuotaLine] | None = None,
+) -> dict[str | None, list[Unmet]]:
+    """`eligibility_check` for each quota a request can use (ELIGIBILITY_QUOTAS), reading
+    the shared requirements once: a partner may be ready for a docs-only update but out of
+    major certifications, and every page must say so instead of one "Ready".
+
+    A page that already loaded the agreement in force, its money and quota summaries passes
+    them in. Read-only."""
+    agreement = (
+        selectors.agreement_in_force(partner=partner)
+        if agreement_in_force is _UNKNOWN
+        else agreement_in_force
+    )
+    shared = eligibility_check(
+        partner=partner, quota_kind=None, agreement_in_force=agreement, money=money
+    )
+    result: dict[str | None, list[Unmet]] = {None: shared}
+    agreement_ok = agreement is not None and not any(u.code == "agreement" for u in shared)
+    lines = (
+        quota
+        if quota is not None
+        else (selectors.quota_summary(agreement=agreement) if agreement_ok else {})
+    )
+    for kind in ELIGIBILITY_QUOTAS:
+        if kind is None:
+            continue
+        exhausted = agreement_ok and lines[kind].left < 1
+        result[kind] = [*shared, quota_unmet(kind)] if exhausted else list(shared)
+    return result

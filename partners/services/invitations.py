@@ -16,6 +16,8 @@ from django.core import signing
 from django.core.mail import send_mail
 from django.db import transaction
 
+from certportal import roles
+from certportal.outbox import notify_address
 from partners import permissions
 from partners.enums import MemberRole
 from partners.models import Membership, Partner
@@ -108,15 +110,46 @@ def invitation_send(
     return token
 
 
+def invitation_send_first_admin(
+    *, partner: Partner, email: str, actor: Any, accept_url: Callable[[str], str]
+) -> str:
+    """Invite the first admin of a new organisation (an accepted application, or one a
+    partner manager created); returns the token.
+
+    Partner managers only, and only while the organisation has no admin: after that its
+    own admins invite. Side effects: one e-mail to `email` through the outbox (sent after
+    commit, never lost when the mail server is down)."""
+    if not roles.is_partner_manager(actor):
+        raise PartnerError(
+            "Only partner managers invite an organisation's first admin.", code="not_allowed"
+        )
+    if Membership.objects.filter(partner=partner, role=MemberRole.ADMIN).exists():
+        raise PartnerError(
+            f"{partner.name} already has an admin; its admins invite further members.",
+            code="conflict",
+        )
+    token = invitation_create(partner_id=partner.pk, email=email, role=MemberRole.ADMIN)
+    notify_address(
+        email=email,
+        event="partner_first_admin_invitation",
+        subject=f"Your invitation to {partner.name} on the certification portal",
+        context={"partner": partner, "accept_url": accept_url(token), "max_days": 7},
+    )
+    return token
+
+
 def invitation_accept(
     *,
     invitation: Invitation,
     user: Any = None,
     username: str = "",
     password: str = "",
+    first_name: str = "",
+    last_name: str = "",
 ) -> Any:
     """Accept `invitation` as the signed-in `user`, or, with `user` None, as a new account
-    (`username`, `password`, the invited e-mail); returns the member's user.
+    (`username`, `password`, the invited e-mail, the name the person gives); returns the
+    member's user.
 
     The account and the membership are created in one transaction so a failure leaves
     no account without its organisation. The partner row is locked and the invitation
@@ -129,7 +162,12 @@ def invitation_accept(
         if invitation_is_spent(invitation=invitation, user=user):
             raise PartnerError("This invitation was already used.", code="conflict")
         if user is None:
-            user = get_user_model()(username=username, email=invitation.email)
+            user = get_user_model()(
+                username=username,
+                email=invitation.email,
+                first_name=first_name.strip(),
+                last_name=last_name.strip(),
+            )
             user.set_password(password)
             user.save()
         elif Membership.objects.filter(partner=invitation.partner, user=user).exists():

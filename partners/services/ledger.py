@@ -17,6 +17,7 @@ from django.db.models import Sum
 
 from certportal import roles
 from certportal.audit import audit
+from certportal.templatetags.display import money as format_money
 from partners import selectors
 from partners.enums import QuotaEntryKind, QuotaKind
 from partners.models import Agreement, MarketingActivity, QuotaEntry
@@ -46,8 +47,9 @@ def marketing_activity_record(
         left = locked.marketing_credit - used
         if amount > left:
             raise PartnerError(
-                f"Only {left:,.2f} {locked.currency} of marketing credit is left in this term "
-                f"(credit {locked.marketing_credit:,.2f}, used {used:,.2f}).",
+                f"Only {format_money(left, locked.currency)} of marketing credit is left in "
+                f"this term (credit {format_money(locked.marketing_credit, locked.currency)}, "
+                f"used {format_money(used, locked.currency)}).",
                 code="unmet",
             )
         activity = MarketingActivity.objects.create(

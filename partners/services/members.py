@@ -19,17 +19,34 @@ from partners.models import Membership, Partner
 from partners.services.errors import PartnerError
 
 
-def partner_create(*, name: str, website: str = "", actor: Any = None) -> Partner:
+def partner_create(
+    *, name: str, website: str = "", actor: Any = None, standing: str = Standing.GOOD
+) -> Partner:
     """Create an organisation with a unique slug derived from its name.
 
     Side effects: one Partner row and an audit row. The slug gets a `-2`, `-3`… suffix
-    when taken, so two applicants with the same company name both get in."""
+    when taken, so two applicants with the same company name both get in. A name already
+    taken is refused with a message (names are unique)."""
+    name = name.strip()
+    if Partner.objects.filter(name__iexact=name).exists():
+        raise PartnerError(
+            f"An organisation named {name} already exists; choose another name.",
+            code="conflict",
+        )
     base = slugify(name)[:70] or "partner"
     slug, n = base, 2
     while Partner.objects.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
-    partner = Partner.objects.create(name=name, slug=slug, website=website)
-    audit(actor=actor, action="partner.create", obj=partner, partner_id=partner.pk)
+    partner = Partner.objects.create(
+        name=name, slug=slug, website=website, standing=Standing(standing)
+    )
+    audit(
+        actor=actor,
+        action="partner.create",
+        obj=partner,
+        partner_id=partner.pk,
+        to_state=partner.standing,
+    )
     return partner
 
 

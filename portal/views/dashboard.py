@@ -18,6 +18,7 @@ from portal.views.common import (
     scoped_integrations,
     state_label,
 )
+from portal.views.eligibility import eligibility_rows
 from reviews import selectors as review_selectors
 from reviews.access import repo_access_grants_for, repo_access_panel
 from reviews.github import is_configured as github_is_configured
@@ -33,19 +34,19 @@ def dashboard(request):
     partner = request.portal.partner
     in_force = partner_selectors.agreement_in_force(partner=partner)
     agreement = in_force or partner_selectors.agreement_current(partner=partner)
-    quota = money = None
+    quota = money = lines = None
     if agreement is not None:
-        quota = list(partner_selectors.quota_summary(agreement=agreement).values())
+        lines = partner_selectors.quota_summary(agreement=agreement)
+        quota = list(lines.values())
         money = partner_selectors.money_summary(agreement=agreement)
-    unmet = [
-        {"message": u.message, "url": link(u.fix_url_name)}
-        for u in partner_services.eligibility_check(
-            partner=partner,
-            quota_kind=None,
-            agreement_in_force=in_force,
-            money=money if in_force is not None else None,
-        )
-    ]
+    per_quota = partner_services.eligibility_per_quota(
+        partner=partner,
+        agreement_in_force=in_force,
+        money=money if in_force is not None else None,
+        quota=lines if in_force is not None else None,
+    )
+    unmet = [{"message": u.message, "url": link(u.fix_url_name)} for u in per_quota[None]]
+    eligibility = eligibility_rows(per_quota, next_url=request.get_full_path())
     integrations = paginate(
         request,
         selectors.integrations_with_latest_request(
@@ -68,6 +69,7 @@ def dashboard(request):
             "quota": quota,
             "money": money,
             "unmet": unmet,
+            "eligibility": eligibility,
             "integrations": integrations,
             "waiting": waiting,
             "open_findings": open_findings,

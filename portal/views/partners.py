@@ -263,6 +263,8 @@ def invite_accept(request, token):
                 invitation=invitation,
                 username=form.cleaned_data["username"],
                 password=form.cleaned_data["password1"],
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
             )
         except ProgramError:
             return render(request, "portal/invite_invalid.html", context, status=400)

@@ -1,11 +1,14 @@
-"""Public pages (no login): certificate verification."""
+"""Public pages (no login): certificate verification and the site icon."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.utils import timezone
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
 
 from certifications import selectors
 from certportal.pagecache import cached_view
@@ -33,3 +36,15 @@ def verify(request, code):
             "expired": certificate.valid_until < timezone.localdate(),
         },
     )
+
+
+# --- /favicon.ico ----------------------------------------------------------------------------
+
+
+@login_not_required
+@require_GET
+@cache_control(max_age=86400, public=True)
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says: send them to the icon in
+    static/ (its hashed name in production), instead of a logged 404 on every first visit."""
+    return HttpResponseRedirect(static("favicon.ico"))

@@ -13,6 +13,7 @@ from certifications import selectors, services
 from certifications.enums import (
     KIND_QUOTA,
     PACKAGE_EDITABLE_STATES,
+    EnvironmentKind,
     QuotaUse,
     RequestState,
 )
@@ -24,7 +25,6 @@ from certifications.forms import (
     RequestDetailsForm,
 )
 from certportal.errors import ProgramError
-from certportal.links import link
 from partners import services as partner_services
 from partners.enums import MemberRole
 from portal.context import portal_view, render_portal, require_role
@@ -32,6 +32,7 @@ from portal.views.common import (
     load_request,
     scoped_integrations,
 )
+from portal.views.eligibility import way_out
 from reviews.intake import selectors as intake_selectors
 
 DEV, ADMIN = MemberRole.DEVELOPER, MemberRole.ADMIN
@@ -219,13 +220,19 @@ def _step_environments(request, req):
         except ProgramError as exc:
             messages.error(request, exc.message)
             status = exc.status_code
+    environments = list(selectors.environments_of(req))
+    present = {e.kind for e in environments}
     return _render_step(
         request,
         req,
         "environments",
         status=status,
         form=form,
-        environments=list(selectors.environments_of(req)),
+        environments=environments,
+        required_access=[
+            {"label": EnvironmentKind(kind).label, "present": kind in present}
+            for kind in req.required_environments()
+        ],
     )
 
 
@@ -241,8 +248,9 @@ def _step_review(request, req, status=200):
         "review",
         status=status,
         missing=req.missing_items() if req.state == RequestState.DRAFT else [],
-        unmet=[{"message": u.message, "url": link(u.fix_url_name)} for u in unmet],
+        unmet=[way_out(u, next_url=request.get_full_path()) for u in unmet],
         can_submit=request.portal.allows(ADMIN, req.integration.partner_id),
+        kind_label=req.get_kind_display(),
         is_draft=req.state == RequestState.DRAFT,
         intake=intake_selectors.intake_panel(request=req, with_offer=True),
     )

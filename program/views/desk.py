@@ -185,8 +185,31 @@ def ticket_action(request, pk, action):
             _ticket_context(request, ticket, bound),
             status=exc.status_code,
         )
-    messages.success(request, "Done.")
+    messages.success(request, _action_done(action, ticket))
     return redirect("support_staff:ticket", ticket.pk)
+
+
+# What each action did, in the confirmation shown after it (issue 14: escalating said
+# only "Done.").
+ACTION_DONE = {
+    "triage": "Ticket triaged.",
+    "reply": "Reply sent to the reporter.",
+    "note": "Internal note added (the partner does not see it).",
+    "wait": "Question sent; the ticket waits on the reporter.",
+    "resolve": "Ticket resolved; the reporter was told.",
+    "reopen": "Ticket reopened.",
+    "close": "Ticket closed.",
+}
+
+
+def _action_done(action: str, ticket) -> str:
+    if action == "escalate":
+        ticket.refresh_from_db()
+        return (
+            f"Escalated to {ticket.partner.name}: its admins were notified with your reason "
+            f"and must acknowledge the ticket. It is now {ticket.get_state_display().lower()}."
+        )
+    return ACTION_DONE.get(action, "Done.")
 
 
 @desk_required

@@ -21,6 +21,7 @@ from certportal.pagecache import cached_view
 from partners import selectors, services
 from partners.enums import OPEN_AGREEMENT_STATES, AgreementState, BusinessReviewState
 from program import forms as forms
+from program.labels import labelled
 
 PER_PAGE = 50
 
@@ -273,6 +274,8 @@ def _partner_context(partner, bound) -> dict:
         "review_form": simple("review"),
         "standing_form": simple("standing"),
         "support_plan": getattr(partner, "support_plan", None),
-        "events": AuditEvent.objects.filter(partner_id=partner.pk).select_related("actor")[:20],
+        "events": labelled(
+            list(AuditEvent.objects.filter(partner_id=partner.pk).select_related("actor")[:20])
+        ),
         "nav_section": "manage",
     }

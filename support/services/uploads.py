@@ -24,7 +24,7 @@ def check_uploads(uploads: Iterable[UploadedFile]) -> list[tuple[UploadedFile, C
     uploads = [u for u in uploads if u]
     if len(uploads) > MAX_ATTACHMENTS:
         raise SupportError(f"Attach at most {MAX_ATTACHMENTS} files at a time.")
-    return [(upload, check_upload(upload)) for upload in uploads]
+    return [(upload, check_upload(upload, images=True)) for upload in uploads]
 
 
 def store_uploads(

@@ -89,7 +89,7 @@ def test_new_partner_to_published_listing(manager, reviewer):
             upload=SimpleUploadedFile("d.pdf", PDF_BYTES),
         )
     assert "Add the test site's admin access." in request.missing_items()
-    for kind in ("ms_admin", "ms_user"):
+    for kind in ("ms_admin", "ms_user", "kmc"):
         services.environment_save(
             request=request,
             actor=admin,

@@ -162,7 +162,7 @@ def test_marketing_credit_cannot_be_exceeded(eligible_partner, manager):
         amount=Decimal("1000"),
         happened_on=timezone.localdate(),
     )
-    with pytest.raises(ProgramError, match=r"Only 500\.00 USD"):
+    with pytest.raises(ProgramError, match=r"Only USD 500\.00"):
         services.marketing_activity_record(
             agreement=agreement,
             actor=manager,

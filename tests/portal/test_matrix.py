@@ -44,6 +44,12 @@ EXPECTED = {
     "member_remove": ("post", [302, 404, 403, 403, 302, 403, 403]),
     "invite_accept": ("get", [200, 200, 200, 200, 200, 200, 200]),
     "verify": ("get", [200, 200, 200, 200, 200, 200, 200]),
+    # Issue 14: joining the program (public), the site icon, asking for extra quota.
+    "apply": ("get", [200, 200, 200, 200, 200, 200, 200]),
+    "apply_thanks": ("get", [200, 200, 200, 200, 200, 200, 200]),
+    "apply_answer": ("get", [200, 200, 200, 200, 200, 200, 200]),
+    "favicon": ("get", [302, 302, 302, 302, 302, 302, 302]),
+    "quota_request": ("get", [302, 200, 403, 403, 200, 403, 403]),
 }
 
 
@@ -104,9 +110,25 @@ def world(
                 invite_token(partner_id=partner.pk, email="new@example.com", role="viewer")
             ],
             "verify": [certificate.verification_code],
+            "apply_answer": [_answer_token()],
         },
         "data": {"switch_partner": {"partner": partner.pk}},
     }
+
+
+def _answer_token() -> str:
+    from partners import services
+
+    application = services.application_submit(
+        company="Applicant Co",
+        website="https://applicant.example",
+        contact_name="Ann",
+        contact_email="ann@applicant.example",
+        not_yet_partner=True,
+        product_areas=["other"],
+        integration_summary="Something.",
+    )
+    return services.application_answer_token(application)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

@@ -38,6 +38,8 @@ def test_admin_invites_and_anonymous_accepts(client, partner, partner_admin):
     response = anonymous.post(
         link,
         {
+            "first_name": "Nia",
+            "last_name": "Newbie",
             "username": "newbie",
             "password1": "Long-pass-phrase-77",
             "password2": "Long-pass-phrase-77",
@@ -46,6 +48,7 @@ def test_admin_invites_and_anonymous_accepts(client, partner, partner_admin):
     assert response.status_code == 302
     user = User.objects.get(username="newbie")
     assert user.email == "new@example.com"
+    assert user.get_full_name() == "Nia Newbie"
     assert Membership.objects.get(user=user, partner=partner).role == "developer"
     # the same link cannot create a second account
     again = Client().get(link)

@@ -20,6 +20,7 @@ from certifications.enums import ProductArea
 from certifications.models import Certificate, CertificationRequest
 from certportal import roles
 from certportal.models import Notification
+from partners import services as partner_services
 from partners.models import Membership
 from partners.services import invitation_create as invite_token
 from reviews import services as review_services
@@ -204,7 +205,20 @@ def build_world() -> World:
             recipient=admin, event="test", subject="Hello", body_text="Hello"
         )
 
+    # A program application (issue 14): the managers' pages and the applicant's answer link.
+    application = partner_services.application_submit(
+        company="Applicant Co",
+        website="https://applicant.example",
+        contact_name="Ann Applicant",
+        contact_email="ann@applicant.example",
+        not_yet_partner=True,
+        product_areas=["other"],
+        integration_summary="An integration.",
+    )
+
     objects = {
+        "application": application,
+        "answer_token": partner_services.application_answer_token(application),
         "partner": partner,
         "partner_b": partner_b,
         "integration": integration,

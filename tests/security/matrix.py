@@ -163,7 +163,19 @@ EXPECT: dict[str, Expect] = {
     "portal:verify": Expect(
         EVERYONE, EVERYONE, kwargs=lambda o: {"code": o["certificate"].verification_code}
     ),
+    # Issue 14: joining the program (public), the site icon, asking for extra quota.
+    "portal:apply": Expect(EVERYONE, EVERYONE),
+    "portal:apply_thanks": Expect(EVERYONE, NOBODY),
+    # The signed answer link is the capability, like an invitation.
+    "portal:apply_answer": Expect(
+        EVERYONE, EVERYONE, kwargs=lambda o: {"token": o["answer_token"]}
+    ),
+    "portal:favicon": Expect(EVERYONE, NOBODY),
+    "portal:quota_request": Expect(A_ADMIN | B, A_ADMIN | B),
     # --- partner managers -------------------------------------------------------------------
+    "manage:applications": Expect(MANAGER, NOBODY),
+    "manage:application": Expect(MANAGER, MANAGER, kwargs=pk("application")),
+    "manage:partner_new": Expect(MANAGER, MANAGER),
     "manage:overview": Expect(MANAGER, NOBODY),
     "manage:partner": Expect(MANAGER, MANAGER, kwargs=pk("partner")),
     "manage:metrics": Expect(MANAGER, NOBODY),
