@@ -18,7 +18,7 @@ from certifications.uploads import UploadRejected, check_upload
 from program.exports import certifications_filename
 from support.enums import Classification, Severity, TicketState
 from support.models import TicketAttachment
-from tests.factories import IntegrationFactory, complete_package, draft_request
+from tests.factories import UNCHANGED_DOCS, IntegrationFactory, complete_package, draft_request
 from tests.support import conftest as support_fixtures
 from tests.support.conftest import certify
 
@@ -63,6 +63,7 @@ def test_test_access_step_opens_without_errors_in_both_wizards(
         change="minor",
         vendor_side_change=False,
         change_summary="Fix",
+        docs_unchanged=UNCHANGED_DOCS,
     )
     for req in (fresh, update):
         body = client.get(reverse("portal:request_step", args=[req.pk, "environments"])).content
