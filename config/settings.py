@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "support",
     "portal",
     "program",
+    "ninja",  # django-ninja: its Swagger UI assets are served from /static/ (no CDN)
+    "api",
 ]
 
 MIDDLEWARE = [

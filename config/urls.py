@@ -26,6 +26,8 @@ urlpatterns = [
     path("portal/", include("portal.support_urls")),
     path("manage/", include("program.desk_urls")),
     path("notifications/", include("portal.notification_urls")),
+    # api-urls (the partner and staff HTTP API, its schema and docs: /api/v1/)
+    path("api/v1/", include("api.urls")),
 ]
 
 # Benchmark yardsticks: devtools is installed only with DEBUG or BENCH_REFERENCE_VIEWS, and

@@ -371,3 +371,7 @@ class QuotaEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entry_kind} {self.units:+d} {self.quota_kind}"
+
+
+# API tokens live in their own module; importing them here registers the model.
+from partners.tokens import ApiScope, ApiToken  # noqa: E402, F401
