@@ -10,78 +10,138 @@ import certportal.crypto
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('certportal', '0004_benchrow_to_devtools'),
+        ("certportal", "0004_benchrow_to_devtools"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='WebhookDelivery',
+            name="WebhookDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_id', models.UUIDField(default=uuid.uuid4)),
-                ('event', models.CharField(choices=[('request.state_changed', 'Certification request changed state'), ('finding.added', 'Finding added'), ('finding.updated', 'Finding updated (status or a reply)'), ('certificate.issued', 'Certificate issued'), ('certificate.superseded', 'Certificate superseded by a newer version'), ('agreement.changed', 'Agreement changed')], max_length=40)),
-                ('payload', models.JSONField()),
-                ('state', models.CharField(choices=[('pending', 'Pending'), ('delivered', 'Delivered'), ('failed', 'Failed (gave up)')], default='pending', max_length=12)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('delivered_at', models.DateTimeField(blank=True, null=True)),
-                ('last_status', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('last_error', models.CharField(blank=True, max_length=300)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("event_id", models.UUIDField(default=uuid.uuid4)),
+                (
+                    "event",
+                    models.CharField(
+                        choices=[
+                            ("request.state_changed", "Certification request changed state"),
+                            ("finding.added", "Finding added"),
+                            ("finding.updated", "Finding updated (status or a reply)"),
+                            ("certificate.issued", "Certificate issued"),
+                            ("certificate.superseded", "Certificate superseded by a newer version"),
+                            ("agreement.changed", "Agreement changed"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("payload", models.JSONField()),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("delivered", "Delivered"),
+                            ("failed", "Failed (gave up)"),
+                        ],
+                        default="pending",
+                        max_length=12,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("next_attempt_at", models.DateTimeField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("delivered_at", models.DateTimeField(blank=True, null=True)),
+                ("last_status", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("last_error", models.CharField(blank=True, max_length=300)),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='WebhookAttempt',
+            name="WebhookAttempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('status', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('latency_ms', models.PositiveIntegerField(default=0)),
-                ('response_excerpt', models.CharField(blank=True, max_length=500)),
-                ('error', models.CharField(blank=True, max_length=300)),
-                ('delivery', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attempt_log', to='certportal.webhookdelivery')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                ("status", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("latency_ms", models.PositiveIntegerField(default=0)),
+                ("response_excerpt", models.CharField(blank=True, max_length=500)),
+                ("error", models.CharField(blank=True, max_length=300)),
+                (
+                    "delivery",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attempt_log",
+                        to="certportal.webhookdelivery",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='WebhookEndpoint',
+            name="WebhookEndpoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('partner_id', models.PositiveBigIntegerField(db_index=True)),
-                ('url', models.URLField(max_length=500, verbose_name='URL')),
-                ('description', models.CharField(blank=True, max_length=200)),
-                ('secret', certportal.crypto.EncryptedTextField()),
-                ('events', models.JSONField(default=list, help_text='Event types this endpoint receives.')),
-                ('active', models.BooleanField(default=True)),
-                ('paused_at', models.DateTimeField(blank=True, null=True)),
-                ('paused_reason', models.CharField(blank=True, max_length=300)),
-                ('failure_streak', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("partner_id", models.PositiveBigIntegerField(db_index=True)),
+                ("url", models.URLField(max_length=500, verbose_name="URL")),
+                ("description", models.CharField(blank=True, max_length=200)),
+                ("secret", certportal.crypto.EncryptedTextField()),
+                (
+                    "events",
+                    models.JSONField(default=list, help_text="Event types this endpoint receives."),
+                ),
+                ("active", models.BooleanField(default=True)),
+                ("paused_at", models.DateTimeField(blank=True, null=True)),
+                ("paused_reason", models.CharField(blank=True, max_length=300)),
+                ("failure_streak", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='webhookdelivery',
-            name='endpoint',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='certportal.webhookendpoint'),
+            model_name="webhookdelivery",
+            name="endpoint",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="deliveries",
+                to="certportal.webhookendpoint",
+            ),
         ),
         migrations.AddIndex(
-            model_name='webhookdelivery',
-            index=models.Index(fields=['state', 'next_attempt_at'], name='webhook_due'),
+            model_name="webhookdelivery",
+            index=models.Index(fields=["state", "next_attempt_at"], name="webhook_due"),
         ),
         migrations.AddIndex(
-            model_name='webhookdelivery',
-            index=models.Index(fields=['endpoint', '-created_at'], name='webhook_endpoint_recent'),
+            model_name="webhookdelivery",
+            index=models.Index(fields=["endpoint", "-created_at"], name="webhook_endpoint_recent"),
         ),
     ]
