@@ -222,7 +222,7 @@ class TimelineEntry(Schema):
     actor: str
 
 
-class Status(Schema):
+class RequestStatus(Schema):
     id: int
     state: RequestState
     next_step: str

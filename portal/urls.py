@@ -1,6 +1,6 @@
 """The partner portal (/portal/...) and the public certificate verification page."""
 
-from django.urls import path
+from django.urls import include, path
 
 from portal.views import dashboard, public, requests, wizard
 from portal.views import partners as partner_views
@@ -36,4 +36,6 @@ urlpatterns = [
     path("portal/team/<int:pk>/remove/", partner_views.member_remove, name="member_remove"),
     path("portal/invitations/<str:token>/", partner_views.invite_accept, name="invite_accept"),
     path("verify/<str:code>/", public.verify, name="verify"),
+    # API access: tokens and webhooks (partner admins)
+    path("portal/", include("portal.api_urls")),
 ]

@@ -5,7 +5,7 @@ reviews app plug in here as one handler each over their service."""
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from api.auth import principal_of
 from api.pagination import DEFAULT_LIMIT, Cursor, Limit, page
@@ -70,4 +70,4 @@ def finding_reply(request: HttpRequest, finding_id: int, payload: ReplyIn):
     reply = review_services.finding_reply(
         finding=finding, actor=p.user, body=payload.body, mark_addressed=payload.mark_addressed
     )
-    return 201, reply_out(reply)
+    return Status(201, reply_out(reply))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from api.auth import principal_of
 from api.pagination import DEFAULT_LIMIT, Cursor, Limit, page
@@ -37,7 +37,7 @@ def integration_create(request: HttpRequest, payload: IntegrationIn):
     integration = services.integration_save(
         partner_id=require_partner(p), actor=p.user, **payload.dict()
     )
-    return 201, integration
+    return Status(201, integration)
 
 
 @router.get(

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils import timezone
-from ninja import File, Form, Router, UploadedFile
+from ninja import File, Form, Router, Status, UploadedFile
 
 from api.auth import Principal, principal_of
 from api.pagination import DEFAULT_LIMIT, Cursor, Limit, page
@@ -26,8 +26,8 @@ from api.schemas import (
     RequestDetail,
     RequestPage,
     RequestPatch,
+    RequestStatus,
     ResubmitIn,
-    Status,
     TimelineEntry,
     WithdrawIn,
 )
@@ -107,7 +107,7 @@ def request_create(request: HttpRequest, payload: RequestCreate):
         kind=payload.kind,
         commit_sha=payload.commit_sha,
     )
-    return 201, detail(_fresh(p, req.pk), p)
+    return Status(201, detail(_fresh(p, req.pk), p))
 
 
 @router.get("/{int:request_id}", response={200: RequestDetail, **ERRORS}, url_name="request")
@@ -154,7 +154,9 @@ def document_upload(
     """Upload a document (multipart/form-data: `doc_type`, `file`) as its next version."""
     p = principal_of(request)
     req = _fresh(p, request_id)
-    return 201, services.document_add(request=req, actor=p.user, doc_type=doc_type, upload=file)
+    return Status(
+        201, services.document_add(request=req, actor=p.user, doc_type=doc_type, upload=file)
+    )
 
 
 @router.post(
@@ -166,7 +168,7 @@ def environment_add(request: HttpRequest, request_id: int, payload: EnvironmentI
     """Add test access. The password is stored encrypted and never returned."""
     p = principal_of(request)
     req = _fresh(p, request_id)
-    return 201, services.environment_save(request=req, actor=p.user, **payload.dict())
+    return Status(201, services.environment_save(request=req, actor=p.user, **payload.dict()))
 
 
 @router.put(
@@ -196,7 +198,7 @@ def environment_remove(request: HttpRequest, request_id: int, environment_id: in
     req = _fresh(p, request_id)
     environment = load(selectors.environments_of(req), environment_id)
     services.environment_delete(environment=environment, actor=p.user)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/{int:request_id}/submit", response={200: RequestDetail, **ERRORS}, url_name="submit")
@@ -236,7 +238,7 @@ def request_resubmit(request: HttpRequest, request_id: int, payload: ResubmitIn)
     return detail(_fresh(p, request_id), p)
 
 
-@router.get("/{int:request_id}/status", response={200: Status, **ERRORS}, url_name="status")
+@router.get("/{int:request_id}/status", response={200: RequestStatus, **ERRORS}, url_name="status")
 def request_status(request: HttpRequest, request_id: int):
     """State, next step, SLA clock and the whole timeline."""
     req = _fresh(principal_of(request), request_id)
