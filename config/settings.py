@@ -371,6 +371,15 @@ DEVTOOLS = (DEBUG or BENCH_REFERENCE_VIEWS) and importlib.util.find_spec("devtoo
 if DEVTOOLS:
     INSTALLED_APPS.append("devtools")
 
+# --- The HTTP API and outgoing webhooks (api/, certportal.webhooks) ----------------------
+# Requests per minute per API token (per person for a session); over it: 429 + Retry-After.
+API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=120)
+# Webhook endpoints must be public https URLs; DEBUG (and the tests) also allow loopback
+# http:// receivers. Never on in production.
+WEBHOOK_ALLOW_LOOPBACK = DEBUG and env.bool("WEBHOOK_ALLOW_LOOPBACK", default=True)
+# Failed attempts in a row after which an endpoint is paused and its admins told.
+WEBHOOK_PAUSE_AFTER = env.int("WEBHOOK_PAUSE_AFTER", default=10)
+
 # Revealing a test-account password needs a login within this many minutes (step-up).
 CREDENTIAL_REVEAL_REAUTH_MINUTES = env.int("CREDENTIAL_REVEAL_REAUTH_MINUTES", default=15)
 # Ticket resolution targets in hours per severity; first-response targets come from each
