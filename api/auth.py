@@ -19,6 +19,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from certportal import roles
 from certportal.auth import is_verified, staff_must_verify
 from certportal.client_address import client_ip
+from certportal.errors import ProgramError
 from certportal.models import UserProfile
 from partners.models import Membership
 from partners.services import api_access
@@ -81,7 +82,73 @@ def _check_rate(principal: Principal) -> None:
         raise RateLimited(max(1, math.ceil((window + 1) * 60 - now)))
 
 
+STAFF_PATH = "/api/v1/staff/"
+
+
+def _object_partner(principal: Principal, kwargs: dict[str, Any]) -> int | None:
+    """The organisation of the object the path names, if the caller may see it; 404
+    otherwise (checked before the body is even read, as the pages do)."""
+    from django.http import Http404
+
+    from certifications import selectors as cert_selectors
+    from certifications.models import Certificate
+    from reviews import selectors as review_selectors
+
+    requests = cert_selectors.requests_for(user=principal.user).filter(
+        integration__partner_id__in=principal.partner_ids
+    )
+    if "request_id" in kwargs:
+        qs = requests.filter(pk=kwargs["request_id"]).values_list("integration__partner_id")
+    elif "finding_id" in kwargs:
+        qs = review_selectors.findings_for_requests(requests).filter(pk=kwargs["finding_id"])
+        qs = qs.values_list("request__integration__partner_id")
+    elif "certificate_id" in kwargs:
+        qs = Certificate.objects.filter(
+            request__in=requests.values("pk"), pk=kwargs["certificate_id"]
+        )
+        qs = qs.values_list("request__integration__partner_id")
+    elif "integration_id" in kwargs:
+        qs = cert_selectors.integrations_for(user=principal.user).filter(
+            partner_id__in=principal.partner_ids, pk=kwargs["integration_id"]
+        )
+        qs = qs.values_list("partner_id")
+    else:
+        return principal.partner_id
+    row = qs.first()
+    if row is None:
+        raise Http404("Not one of your organisation's objects")
+    return row[0]
+
+
+def _check_path(request: HttpRequest, principal: Principal) -> None:
+    """Who may use which part of the API, before any input is parsed: staff endpoints need
+    a staff principal (403); the rest need an organisation (403 for staff without one), the
+    object in the path must be one of the caller's (404), and a session may write only with
+    a developer's or admin's role in that organisation (403, as on the pages; tokens are
+    always an admin's). The services then apply the exact rule of each action."""
+    from partners.enums import MemberRole
+    from partners.permissions import member_role, role_at_least
+
+    if request.path.startswith(STAFF_PATH):
+        if not principal.is_staff:
+            raise ProgramError("These endpoints are for vendor staff.", code="not_allowed")
+        return
+    if not principal.partner_ids:
+        raise ProgramError(
+            "These endpoints are for partner organisations (staff use /api/v1/staff/).",
+            code="not_allowed",
+        )
+    match = getattr(request, "resolver_match", None)
+    partner_id = _object_partner(principal, dict(match.kwargs) if match else {})
+    session_write = request.method not in SAFE_METHODS and principal.token is None
+    if session_write and not role_at_least(
+        member_role(principal.user, partner_id), MemberRole.DEVELOPER
+    ):
+        raise ProgramError("Your role can read but not change this.", code="not_allowed")
+
+
 def _admit(request: HttpRequest, principal: Principal) -> Principal:
+    _check_path(request, principal)
     if request.method not in SAFE_METHODS:
         if not principal.can_write:
             raise ScopeError()

@@ -11,10 +11,12 @@ from django.contrib.auth.decorators import login_not_required, login_required
 from django.urls import URLPattern, URLResolver
 from django.utils.cache import get_conditional_response
 from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
 
 from api.main import api
 
 DOCS_NAME = "openapi-view"
+SCHEMA_NAME = "openapi-json"
 
 
 def _with_etag(view):
@@ -41,7 +43,9 @@ def _wrap(patterns):
         if not isinstance(pattern, URLPattern):
             continue
         if pattern.name == DOCS_NAME:
-            pattern.callback = login_required(pattern.callback)
+            pattern.callback = require_GET(login_required(pattern.callback))
+        elif pattern.name == SCHEMA_NAME:
+            pattern.callback = login_not_required(require_GET(pattern.callback))
         else:
             # Private per caller: shared caches must not keep one token's answer for another.
             pattern.callback = login_not_required(

@@ -24,7 +24,7 @@ router = Router()
 
 def _staff(request: HttpRequest) -> Principal:
     p = principal_of(request)
-    if not p.is_staff:
+    if not p.is_staff:  # api.auth refused it already; kept next to the handlers that rely on it
         security.log_denial(request, 403, "staff API endpoint without a staff principal")
         raise ProgramError("These endpoints are for vendor staff.", code="not_allowed")
     return p

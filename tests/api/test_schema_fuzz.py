@@ -49,18 +49,32 @@ def _world(partner, other_partner, manager, reviewer):
     integration = IntegrationFactory(partner=partner, name="Fuzz A", github_repo="acme/fuzz")
     draft = draft_request(integration, actor=admin, version="1.0")
     env = cert_services.environment_save(
-        request=draft, actor=admin, kind="kmc", url="https://kmc.a.example", username="u", password="p"
+        request=draft,
+        actor=admin,
+        kind="kmc",
+        url="https://kmc.a.example",
+        username="u",
+        password="p",
     )
     in_review = draft_request(integration, actor=admin, version="2.0")
     cert_services.request_submit(request=in_review, actor=admin)
     in_review = cert_services.request_assign(request=in_review, reviewer=reviewer, actor=reviewer)
-    in_review = cert_services.request_transition(request=in_review, name="intake_ok", actor=reviewer)
+    in_review = cert_services.request_transition(
+        request=in_review, name="intake_ok", actor=reviewer
+    )
     finding = Finding.objects.create(
-        request=in_review, stage="user_testing", category="functional", severity="minor",
-        title="A's finding", reviewer_note="note",
+        request=in_review,
+        stage="user_testing",
+        category="functional",
+        severity="minor",
+        title="A's finding",
+        reviewer_note="note",
     )
     certificate = Certificate.objects.create(
-        request=in_review, version="2.0", commit_sha="a" * 40, issued_at=timezone.now(),
+        request=in_review,
+        version="2.0",
+        commit_sha="a" * 40,
+        issued_at=timezone.now(),
         valid_until=timezone.localdate() + dt.timedelta(days=30),
     )
     admin_b = member(other_partner, "admin", "fuzz-admin-b")
@@ -73,20 +87,33 @@ def _world(partner, other_partner, manager, reviewer):
         request=req_b, kind="kmc", url="https://kmc.b.example", username=CANARY_B, password="x"
     )
     finding_b = Finding.objects.create(
-        request=req_b, stage="intake", category="functional", severity="minor",
-        title=CANARY_B, reviewer_note=CANARY_B,
+        request=req_b,
+        stage="intake",
+        category="functional",
+        severity="minor",
+        title=CANARY_B,
+        reviewer_note=CANARY_B,
     )
     cert_b = Certificate.objects.create(
-        request=req_b, version="9.9", commit_sha="b" * 40, issued_at=timezone.now(),
+        request=req_b,
+        version="9.9",
+        commit_sha="b" * 40,
+        issued_at=timezone.now(),
         valid_until=timezone.localdate() + dt.timedelta(days=30),
     )
     ids_a = {
-        "request_id": draft.pk, "integration_id": integration.pk, "environment_id": env.pk,
-        "finding_id": finding.pk, "certificate_id": certificate.pk,
+        "request_id": draft.pk,
+        "integration_id": integration.pk,
+        "environment_id": env.pk,
+        "finding_id": finding.pk,
+        "certificate_id": certificate.pk,
     }
     ids_b = {
-        "request_id": req_b.pk, "integration_id": integration_b.pk, "environment_id": env_b.pk,
-        "finding_id": finding_b.pk, "certificate_id": cert_b.pk,
+        "request_id": req_b.pk,
+        "integration_id": integration_b.pk,
+        "environment_id": env_b.pk,
+        "finding_id": finding_b.pk,
+        "certificate_id": cert_b.pk,
     }
     return admin, ids_a, ids_b
 
@@ -108,7 +135,7 @@ def test_schema_fuzz_with_one_organisations_token(
     for operation in operations:
         names = {p.name for p in operation.path_parameters}
 
-        def run(path_parameters, *, foreign: bool, examples: int) -> None:
+        def run(path_parameters, *, foreign: bool, examples: int, operation=operation) -> None:
             @given(case=operation.as_strategy(path_parameters=path_parameters))
             @hsettings(
                 max_examples=examples,

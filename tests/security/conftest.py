@@ -173,7 +173,24 @@ def build_world() -> World:
             recipient=admin, event="test", subject="Hello", body_text="Hello"
         )
 
+    # API access of partner A: a token, a webhook endpoint and one delivery (issue 17).
+    from certportal.webhook_models import WebhookDelivery
+    from partners.services import api_access
+
+    api_token, _ = api_access.api_token_create(
+        actor=admin, name="CI", scope="write", expires_in_days=30, partner_id=partner.pk
+    )
+    webhook, _ = api_access.webhook_endpoint_create(
+        actor=admin, partner_id=partner.pk, url="http://127.0.0.1:9/hook", events=["finding.added"]
+    )
+    delivery = WebhookDelivery.objects.create(
+        endpoint=webhook, event="finding.added", payload={}, next_attempt_at=timezone.now()
+    )
+
     objects = {
+        "api_token": api_token,
+        "webhook": webhook,
+        "delivery": delivery,
         "partner": partner,
         "partner_b": partner_b,
         "integration": integration,
