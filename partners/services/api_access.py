@@ -155,7 +155,13 @@ def _clean_endpoint(url: str, events: list[str]) -> tuple[str, list[str]]:
 
 
 def webhook_endpoint_create(
-    *, actor: Any, partner_id: int, url: str, events: list[str], description: str = ""
+    *,
+    actor: Any,
+    partner_id: int,
+    url: str,
+    events: list[str],
+    description: str = "",
+    active: bool = True,
 ) -> tuple[WebhookEndpoint, str]:
     """Register an endpoint; returns it with its signing secret (shown once)."""
     _require_admin(actor, partner_id, "webhooks")
@@ -168,6 +174,7 @@ def webhook_endpoint_create(
             events=chosen,
             description=description[:200],
             secret=secret,
+            active=active,
             created_by=actor,
         )
         audit(actor=actor, action="webhook.create", obj=endpoint, partner_id=partner_id)

@@ -91,6 +91,7 @@ def webhooks(request):
                 url=data["url"],
                 events=data["events"],
                 description=data["description"],
+                active=data["active"],
             )
         except ProgramError as exc:
             form.add_error(
