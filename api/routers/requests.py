@@ -24,6 +24,7 @@ from api.schemas import (
     FindingOut,
     RequestCreate,
     RequestDetail,
+    RequestOut,
     RequestPage,
     RequestPatch,
     RequestStatus,
@@ -54,12 +55,21 @@ def certificate_out(certificate) -> dict | None:
     }
 
 
+# The request's own columns the detail shows as they are.
+PLAIN_FIELDS = (
+    *(f for f in RequestOut.model_fields if f != "integration_name"),
+    "readme_confirmed",
+    "change_summary",
+    "vendor_side_change",
+)
+
+
 def detail(req, p: Principal) -> dict:
     """A request with its package, what it still needs and what the caller may do next.
     A fixed number of queries whatever the package holds."""
     available = sorted(t.name for t in req.get_available_user_state_transitions(p.user))
     return {
-        **{f: getattr(req, f) for f in RequestDetail.model_fields if hasattr(req, f)},
+        **{f: getattr(req, f) for f in PLAIN_FIELDS},
         "integration_name": req.integration.name,
         "checklist": {k: v for k, v in (req.checklist or {}).items() if not k.startswith("_")},
         "next_step": NEXT_STEP.get(req.state, ""),
