@@ -42,7 +42,7 @@ def test_ci_path_create_fill_and_submit(api, eligible_partner, partner_admin):
             f"requests/{rid}/documents", {"doc_type": doc_type, "file": upload}, multipart=True
         )
         assert response.status_code == 201, response.content
-    for kind in ("ms_admin", "ms_user"):
+    for kind in ("ms_admin", "ms_user", "kmc"):  # a module is tested with KMC access too
         response = api.post(
             f"requests/{rid}/environments",
             {
