@@ -63,3 +63,6 @@ class UserProfileAdmin(StaffModelAdmin):
     search_fields = ("user__username", "github_login")
     fields = ("user", "github_login", "email_noncritical")
     readonly_fields = ("user",)
+
+
+from certportal import webhook_admin  # noqa: E402, F401  (registers the webhook lists)

@@ -7,6 +7,7 @@ class CertportalConfig(AppConfig):
 
     def ready(self) -> None:
         # Importing auth connects the per-address login-failure counter.
-        from certportal import auth, cache_invalidation  # noqa: F401
+        # Importing webhook_tasks registers the webhook tasks with Celery.
+        from certportal import auth, cache_invalidation, webhook_tasks  # noqa: F401
 
         cache_invalidation.connect()

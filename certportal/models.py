@@ -122,3 +122,11 @@ class UserProfile(models.Model):
 
     def __str__(self) -> str:
         return f"Profile of {self.user_id}"
+
+
+# Outgoing webhooks (their own module; importing them here registers the models).
+from certportal.webhook_models import (  # noqa: E402, F401
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)

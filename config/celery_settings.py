@@ -47,6 +47,8 @@ CELERY_DB_REUSE_MAX = _env.int("CELERY_DB_REUSE_MAX", default=1000)
 CELERY_BEAT_SCHEDULE: dict = {
     # Delivers notifications whose task was lost (broker down at commit time).
     "outbox-sweep": {"task": "certportal.notifications.sweep", "schedule": 60.0},
+    # Sends webhook deliveries that are due and whose task was lost (or is a retry).
+    "webhook-sweep": {"task": "certportal.webhooks.sweep", "schedule": 60.0},
     # Brings GitHub repository access back in line with the database.
     "github-access-reconcile": {
         "task": "certportal.reviews.reconcile_repo_access",

@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "support",
     "portal",
     "program",
+    "ninja",  # django-ninja: its Swagger UI assets are served from /static/ (no CDN)
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -383,6 +385,15 @@ BENCH_REFERENCE_VIEWS = env.bool("BENCH_REFERENCE_VIEWS", default=False)
 DEVTOOLS = (DEBUG or BENCH_REFERENCE_VIEWS) and importlib.util.find_spec("devtools") is not None
 if DEVTOOLS:
     INSTALLED_APPS.append("devtools")
+
+# --- The HTTP API and outgoing webhooks (api/, certportal.webhooks) ----------------------
+# Requests per minute per API token (per person for a session); over it: 429 + Retry-After.
+API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=120)
+# Webhook endpoints must be public https URLs; DEBUG (and the tests) also allow loopback
+# http:// receivers. Never on in production.
+WEBHOOK_ALLOW_LOOPBACK = DEBUG and env.bool("WEBHOOK_ALLOW_LOOPBACK", default=True)
+# Failed attempts in a row after which an endpoint is paused and its admins told.
+WEBHOOK_PAUSE_AFTER = env.int("WEBHOOK_PAUSE_AFTER", default=10)
 
 # Revealing a test-account password needs a login within this many minutes (step-up).
 CREDENTIAL_REVEAL_REAUTH_MINUTES = env.int("CREDENTIAL_REVEAL_REAUTH_MINUTES", default=15)

@@ -30,6 +30,8 @@ urlpatterns = [
     path("manage/", include("program.desk_urls")),
     path("notifications/", include("portal.notification_urls")),
     path("github/webhook/", review_views.github_webhook, name="github_webhook"),
+    # api-urls (the partner and staff HTTP API, its schema and docs: /api/v1/)
+    path("api/v1/", include("api.urls")),
 ]
 
 # Benchmark yardsticks: devtools is installed only with DEBUG or BENCH_REFERENCE_VIEWS, and

@@ -18,6 +18,7 @@ from partners.models import (
     QuotaEntry,
     SupportPlan,
 )
+from partners.tokens import ApiToken
 
 
 @admin.register(Partner)
@@ -137,3 +138,25 @@ class ProgramApplicationAdmin(StaffModelAdmin):
     list_select_related = ("partner", "decided_by")
     search_fields = ("company", "contact_name", "contact_email")
     readonly_fields = ("state",)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(StaffModelAdmin):
+    """Who holds API access, with which scope, and when it was last used (the token itself
+    is never stored; its digest is not shown either)."""
+
+    list_display = (
+        "name",
+        "partner",
+        "user",
+        "scope",
+        "prefix",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    )
+    list_filter = ("scope",)
+    list_select_related = ("partner", "user")
+    search_fields = ("name", "prefix", "partner__name")
+    exclude = ("digest",)
+    show_full_result_count = False

@@ -5,7 +5,11 @@ class PartnersConfig(AppConfig):
     name = "partners"
 
     def ready(self) -> None:
+        from certportal import webhooks
         from certportal.cache_invalidation import track
+        from partners.selectors import partner_admins
+
+        webhooks.register_admins_resolver(partner_admins)
 
         track("partners.Partner", partner="pk", verify=True)
         track("partners.Membership", partner="partner_id", user="user_id")

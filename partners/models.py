@@ -375,3 +375,6 @@ class QuotaEntry(models.Model):
 
 # The public application to join the program (its own module; registered with this app).
 from partners.application_models import ProgramApplication  # noqa: E402, F401
+
+# API tokens live in their own module; importing them here registers the model.
+from partners.tokens import ApiScope, ApiToken  # noqa: E402, F401

@@ -1,6 +1,6 @@
 """The partner portal (/portal/...) and the public certificate verification page."""
 
-from django.urls import path
+from django.urls import include, path
 
 from portal.views import apply, dashboard, intake, public, quota, requests, wizard
 from portal.views import partners as partner_views
@@ -46,4 +46,6 @@ urlpatterns = [
     path("apply/", apply.apply, name="apply"),
     path("apply/thanks/", apply.apply_thanks, name="apply_thanks"),
     path("apply/answer/<str:token>/", apply.apply_answer, name="apply_answer"),
+    # API access: tokens and webhooks (partner admins)
+    path("portal/", include("portal.api_urls")),
 ]

@@ -253,7 +253,8 @@ class WebhookDelivery(models.Model):
 
     class Meta:
         ordering = ["-received_at"]
-        verbose_name_plural = "webhook deliveries"
+        verbose_name = "GitHub webhook delivery"
+        verbose_name_plural = "GitHub webhook deliveries"
         indexes = [
             models.Index(fields=["integration", "event", "-received_at"], name="webhook_int_event")
         ]

@@ -16,6 +16,7 @@ from certportal.outbox import notify
 from partners import services as partner_services
 from reviews.enums import FindingStage, FindingStatus
 from reviews.models import Finding, FindingReply
+from reviews.webhook_events import finding_event
 
 STAGE_FOR_STATE = {
     RequestState.SUBMITTED: FindingStage.INTAKE,
@@ -58,6 +59,7 @@ def finding_add(
             reviewer_note=reviewer_note,
             created_by=actor,
         )
+        finding_event(finding, event="finding.added")
         notify(
             recipients=partner_services.partner_members(request.integration.partner_id),
             event="finding_added",
@@ -86,6 +88,7 @@ def finding_reply(
                 raise ReviewError("Only open findings can be marked addressed.", code="wrong_state")
             locked.status = FindingStatus.ADDRESSED
             locked.save(update_fields=["status", "updated_at"])
+        finding_event(locked, event="finding.updated", reply_id=reply.pk)
         recipients = (
             [request.assigned_reviewer]
             if partner_side and request.assigned_reviewer_id
@@ -114,4 +117,5 @@ def finding_set_status(*, finding: Finding, actor: Any, status: str, note: str =
         locked.save(update_fields=["status", "updated_at"])
         if note:
             FindingReply.objects.create(finding=locked, author=actor, body=note)
+        finding_event(locked, event="finding.updated")
     return locked

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from certifications import intake_checks, sla
+from certifications import intake_checks, sla, webhook_events
 from certifications.enums import BLOCKING_FINDING_STATUSES, KIND_QUOTA, QuotaUse, RequestState
 from certifications.models import (
     Certificate,
@@ -54,6 +54,9 @@ def _log_and_refresh(
         at=at,
     )
     sla_refresh(request)
+    webhook_events.request_state_changed(
+        request, transition=transition, from_state=from_state, comment=comment, at=at
+    )
     request_id, to_state = request.pk, request.state
     transaction.on_commit(
         lambda: request_transitioned.send(
@@ -366,6 +369,9 @@ def _issue_certificate(request: CertificationRequest, *, at: dt.datetime) -> Cer
     previous = Certificate.objects.filter(
         request__integration=request.integration, superseded_by__isnull=True
     ).exclude(pk=certificate.pk)
+    webhook_events.certificate_issued(
+        certificate, superseded=list(previous.values_list("pk", flat=True))
+    )
     previous.update(superseded_by=certificate)
     if request.update_of_id and request.integration.is_module:
         request.deployment_date = deployment_slot(at.date()).deploy_on

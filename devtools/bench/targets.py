@@ -26,6 +26,9 @@ PAGES = {
     "stock_admin_changelist": "superuser",
     "partner_dashboard": "partner",
     "partner_request_detail": "partner",
+    # The same data over the API (session auth, as the docs page uses; ETag'd JSON).
+    "api_request_list": "partner",
+    "api_request_detail": "partner",
     "verify": "",
     "reviewer_queue": "reviewer",
     "admin_request": "reviewer",
@@ -85,6 +88,8 @@ def page_urls() -> dict[str, str]:
         "stock_admin_changelist": "/bench/stock-admin/certifications/certificationrequest/",
         "partner_dashboard": "/portal/",
         "partner_request_detail": f"/portal/requests/{detail.pk}/",
+        "api_request_list": "/api/v1/requests?limit=25",
+        "api_request_detail": f"/api/v1/requests/{detail.pk}",
         "verify": f"/verify/{certificate.verification_code}/",
         # the queue: awaiting review, soonest due first (the admin's default order)
         "reviewer_queue": f"{admin_list}?state__exact={RequestState.SUBMITTED}",

@@ -24,6 +24,7 @@ from partners import permissions, selectors
 from partners.enums import AgreementState
 from partners.models import Agreement, Partner, Payment
 from partners.services.errors import PartnerError
+from partners.webhook_events import agreement_changed
 
 
 def _next_term(partner: Partner) -> tuple[dt.date, dt.date]:
@@ -69,6 +70,7 @@ def agreement_request(*, partner: Partner, actor: Any, **form: Any) -> Agreement
             partner=partner, term_start=start, term_end=end, requested_by=actor, **form
         )
         audit(actor=actor, action="agreement.request", obj=agreement, to_state=agreement.state)
+        agreement_changed(agreement, action="request")
         notify(
             recipients=selectors.partner_managers(),
             event="agreement_requested",
@@ -103,6 +105,7 @@ def _agreement_fire(
             to_state=locked.state,
             comment=comment,
         )
+        agreement_changed(locked, action=name, from_state=previous)
     return locked
 
 
@@ -169,6 +172,7 @@ def payment_record(
             comment=reference,
             data={"amount": str(amount), "paid_on": paid_on.isoformat()},
         )
+        agreement_changed(locked, action="payment", from_state=locked.state)
     return payment
 
 
@@ -244,6 +248,7 @@ def agreement_renew(*, agreement: Agreement, actor: Any) -> Agreement:
             to_state=renewal.state,
             data={"renewal_of": locked.pk},
         )
+        agreement_changed(renewal, action="renew")
     return renewal
 
 
@@ -275,6 +280,7 @@ def agreements_expire_due(*, today: dt.date | None = None) -> int:
                 from_state=previous,
                 to_state=locked.state,
             )
+            agreement_changed(locked, action="expire", from_state=previous)
             count += 1
     return count
 

@@ -216,9 +216,26 @@ def build_world() -> World:
         integration_summary="An integration.",
     )
 
+    # API access of partner A: a token, a webhook endpoint and one delivery (issue 17).
+    from certportal.webhook_models import WebhookDelivery as PartnerWebhookDelivery
+    from partners.services import api_access
+
+    api_token, _ = api_access.api_token_create(
+        actor=admin, name="CI", scope="write", expires_in_days=30, partner_id=partner.pk
+    )
+    webhook, _ = api_access.webhook_endpoint_create(
+        actor=admin, partner_id=partner.pk, url="http://127.0.0.1:9/hook", events=["finding.added"]
+    )
+    delivery = PartnerWebhookDelivery.objects.create(
+        endpoint=webhook, event="finding.added", payload={}, next_attempt_at=timezone.now()
+    )
+
     objects = {
         "application": application,
         "answer_token": partner_services.application_answer_token(application),
+        "api_token": api_token,
+        "webhook": webhook,
+        "delivery": delivery,
         "partner": partner,
         "partner_b": partner_b,
         "integration": integration,

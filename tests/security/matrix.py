@@ -220,6 +220,89 @@ EXPECT: dict[str, Expect] = {
     "notifications:read": Expect(NOBODY, A_ADMIN, tenant=True, kwargs=pk("notification")),
     "notifications:read_all": Expect(NOBODY, USERS),
     "notifications:preferences": Expect(USERS, USERS),
+    # --- API access pages (partner admins; issue 17) --------------------------------------------
+    "portal:api_tokens": Expect(A_ADMIN | B, A_ADMIN | B),
+    "portal:api_token_revoke": Expect(NOBODY, A_ADMIN, tenant=True, kwargs=pk("api_token")),
+    "portal:api_webhooks": Expect(A_ADMIN | B, A_ADMIN | B),
+    "portal:api_webhook": Expect(A_ADMIN, A_ADMIN, tenant=True, kwargs=pk("webhook")),
+    "portal:api_webhook_resume": Expect(NOBODY, A_ADMIN, tenant=True, kwargs=pk("webhook")),
+    "portal:api_webhook_delete": Expect(NOBODY, A_ADMIN, tenant=True, kwargs=pk("webhook")),
+    "portal:api_delivery_redeliver": Expect(NOBODY, A_ADMIN, tenant=True, kwargs=pk("delivery")),
+    # --- the HTTP API (/api/v1/), with the session (the docs page's auth) ---------------------
+    # The matrix POSTs form data: an API write then answers 400/422 once the caller passed
+    # the door (role and tenant are checked first, in api.auth). Paths without a POST: 405.
+    "api:openapi-json": Expect(EVERYONE, NOBODY),
+    "api:openapi-view": Expect(USERS, NOBODY),
+    "api:api-root": Expect(NOBODY, NOBODY),
+    "api:integrations": Expect(MEMBERS, A_DEV | B),
+    "api:integration_create": Expect(MEMBERS, A_DEV | B),
+    "api:integration": Expect(
+        A_VIEW, NOBODY, tenant=True, kwargs=lambda o: {"integration_id": o["integration"].pk}
+    ),
+    "api:integration_update": Expect(
+        A_VIEW, NOBODY, tenant=True, kwargs=lambda o: {"integration_id": o["integration"].pk}
+    ),
+    "api:requests": Expect(MEMBERS, A_DEV | B),
+    "api:request_create": Expect(MEMBERS, A_DEV | B),
+    "api:request": Expect(
+        A_VIEW, NOBODY, tenant=True, kwargs=lambda o: {"request_id": o["draft"].pk}
+    ),
+    "api:request_update": Expect(
+        A_VIEW, NOBODY, tenant=True, kwargs=lambda o: {"request_id": o["draft"].pk}
+    ),
+    "api:checklist": Expect(NOBODY, NOBODY, kwargs=lambda o: {"request_id": o["draft"].pk}),
+    "api:documents": Expect(
+        NOBODY, A_DEV, tenant=True, kwargs=lambda o: {"request_id": o["draft"].pk}
+    ),
+    "api:environments": Expect(
+        NOBODY, A_DEV, tenant=True, kwargs=lambda o: {"request_id": o["in_review"].pk}
+    ),
+    "api:environment": Expect(
+        NOBODY,
+        NOBODY,
+        kwargs=lambda o: {"request_id": o["in_review"].pk, "environment_id": o["environment"].pk},
+    ),
+    "api:environment_delete": Expect(
+        NOBODY,
+        NOBODY,
+        kwargs=lambda o: {"request_id": o["in_review"].pk, "environment_id": o["environment"].pk},
+    ),
+    "api:submit": Expect(
+        NOBODY, A_ADMIN, tenant=True, kwargs=lambda o: {"request_id": o["draft"].pk}
+    ),
+    "api:withdraw": Expect(
+        NOBODY, A_DEV, tenant=True, kwargs=lambda o: {"request_id": o["draft"].pk}
+    ),
+    "api:resubmit": Expect(
+        NOBODY, A_DEV, tenant=True, kwargs=lambda o: {"request_id": o["in_review"].pk}
+    ),
+    "api:status": Expect(
+        A_VIEW, NOBODY, tenant=True, kwargs=lambda o: {"request_id": o["in_review"].pk}
+    ),
+    "api:request_certificate": Expect(
+        A_VIEW, NOBODY, tenant=True, kwargs=lambda o: {"request_id": o["certified"].pk}
+    ),
+    "api:request_findings": Expect(
+        A_VIEW, NOBODY, tenant=True, kwargs=lambda o: {"request_id": o["in_review"].pk}
+    ),
+    "api:replies": Expect(
+        A_VIEW, A_DEV, tenant=True, kwargs=lambda o: {"finding_id": o["finding"].pk}
+    ),
+    "api:reply": Expect(
+        A_VIEW, A_DEV, tenant=True, kwargs=lambda o: {"finding_id": o["finding"].pk}
+    ),
+    "api:certificates": Expect(MEMBERS, NOBODY),
+    "api:certificate": Expect(
+        A_VIEW, NOBODY, tenant=True, kwargs=lambda o: {"certificate_id": o["certificate"].pk}
+    ),
+    "api:guidelines": Expect(MEMBERS, NOBODY),
+    "api:account": Expect(MEMBERS, NOBODY),
+    "api:staff_queue": Expect(STAFF, NOBODY),
+    "api:staff_request": Expect(STAFF, NOBODY, kwargs=lambda o: {"request_id": o["in_review"].pk}),
+    "api:staff_transition": Expect(
+        NOBODY, STAFF, kwargs=lambda o: {"request_id": o["in_review"].pk}
+    ),
+    "api:staff_assign": Expect(NOBODY, STAFF, kwargs=lambda o: {"request_id": o["in_review"].pk}),
 }
 
 # URLs whose regex cannot be filled from kwargs.
@@ -256,7 +339,8 @@ def concrete_url(route: Route, objects: dict) -> str:
 
 # --- Responses --------------------------------------------------------------------------------
 
-# 401: the GitHub webhook's answer to a delivery without a valid signature.
+# 401: the GitHub webhook's answer to a delivery without a valid signature, and the API's
+# to a call without a token or session (a page redirects instead).
 REFUSED = {401, 403, 404, 405}
 # POST URLs authenticated by a signature instead of a session, hence without CSRF: a
 # token-less POST must still be refused (by the signature check, 401).
