@@ -231,6 +231,36 @@ class RequestStatus(Schema):
     timeline: list[TimelineEntry]
 
 
+# --- Intake report ---------------------------------------------------------------------------
+
+
+class IntakeItemOut(Schema):
+    rule_id: str
+    guideline_code: str
+    severity: str
+    outcome: str
+    blocking: bool
+    path: str
+    line: int | None
+    # Masked where it may hold a secret: the value itself is never stored.
+    excerpt: str
+    message: str
+
+
+class IntakeReportOut(Schema):
+    commit_sha: str
+    version: str
+    status: str
+    repo_private: bool | None
+    files_total: int
+    files_read: int
+    limited: bool
+    error: str
+    finished_at: dt.datetime | None
+    blockers: int
+    items: list[IntakeItemOut]
+
+
 # --- Findings --------------------------------------------------------------------------------
 
 

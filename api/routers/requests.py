@@ -22,6 +22,7 @@ from api.schemas import (
     EnvironmentIn,
     EnvironmentOut,
     FindingOut,
+    IntakeReportOut,
     RequestCreate,
     RequestDetail,
     RequestOut,
@@ -34,6 +35,9 @@ from api.schemas import (
 )
 from certifications import selectors, services, sla
 from certifications.enums import NEXT_STEP, DocumentType, RequestKind, RequestState
+from reviews.intake import selectors as intake_selectors
+from reviews.intake.rules import BLOCKER
+from reviews.models import IntakeItemOutcome
 
 router = Router()
 
@@ -285,6 +289,47 @@ def request_certificate(request: HttpRequest, request_id: int):
     if certificate is None:
         raise Http404("Not certified")
     return certificate_out(certificate)
+
+
+@router.get(
+    "/{int:request_id}/intake-report",
+    response={200: IntakeReportOut, **ERRORS},
+    url_name="intake_report",
+)
+def request_intake_report(request: HttpRequest, request_id: int):
+    """The automated intake report of the request's current commit and version (404 until
+    one was asked for). A CI job fails when `blockers` is above zero."""
+    req = _fresh(principal_of(request), request_id)
+    report = intake_selectors.intake_report_for(request=req)
+    if report is None:
+        raise Http404("No intake report for this commit yet")
+    items = [
+        {
+            "rule_id": i.rule_id,
+            "guideline_code": i.guideline_code,
+            "severity": i.severity,
+            "outcome": i.outcome,
+            "blocking": i.severity == BLOCKER and i.outcome == IntakeItemOutcome.FAIL,
+            "path": i.path,
+            "line": i.line,
+            "excerpt": i.excerpt,
+            "message": i.message,
+        }
+        for i in report.items.all()
+    ]
+    return {
+        "commit_sha": report.commit_sha,
+        "version": report.version,
+        "status": report.status,
+        "repo_private": report.repo_private,
+        "files_total": report.files_total,
+        "files_read": report.files_read,
+        "limited": report.limited,
+        "error": report.error,
+        "finished_at": report.finished_at,
+        "blockers": sum(item["blocking"] for item in items),
+        "items": items,
+    }
 
 
 # A request's findings live with the request's URL; the handler is the findings router's.

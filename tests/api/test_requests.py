@@ -233,3 +233,52 @@ def test_certificate_and_account(api, draft, partner_admin, reviewer, integratio
     assert major["used"] == 1 and account["agreement"]["credit_left"] == "1500.00"
     other = IntegrationFactory(name="Other org's", partner=PartnerFactory())
     assert api.get(f"integrations/{other.pk}").status_code == 404
+
+
+def test_intake_report_for_ci_counts_blockers_and_stays_with_its_organisation(
+    api, api_b, partner, partner_admin
+):
+    from reviews.models import IntakeReport, IntakeReportItem
+
+    integration = IntegrationFactory(partner=partner, github_repo="acme/player")
+    req = draft_request(integration, actor=partner_admin)
+    req.commit_sha = SHA
+    req.save(update_fields=["commit_sha"])
+    assert api.get(f"requests/{req.pk}/intake-report").status_code == 404  # none asked yet
+    report = IntakeReport.objects.create(
+        integration=integration,
+        commit_sha=SHA,
+        version=req.version,
+        status="done",
+        repo_private=False,
+        files_total=12,
+        files_read=3,
+    )
+    IntakeReportItem.objects.create(
+        report=report,
+        rule_id="repo-private",
+        guideline_code="G11",
+        severity="blocker",
+        outcome="fail",
+        message="The repository is public.",
+    )
+    IntakeReportItem.objects.create(
+        report=report,
+        rule_id="debug-log-js",
+        guideline_code="G08",
+        severity="minor",
+        outcome="fail",
+        path="player.js",
+        line=3,
+        excerpt="console.log(x)",
+    )
+    response = api.get(f"requests/{req.pk}/intake-report")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["blockers"] == 1 and body["repo_private"] is False
+    assert [(i["rule_id"], i["blocking"]) for i in body["items"]] == [
+        ("repo-private", True),
+        ("debug-log-js", False),
+    ]
+    other = api_b.get(f"requests/{req.pk}/intake-report")
+    assert other.status_code == 404 and "G11" not in other.content.decode()

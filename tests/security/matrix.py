@@ -282,6 +282,9 @@ EXPECT: dict[str, Expect] = {
     "api:request_certificate": Expect(
         A_VIEW, NOBODY, tenant=True, kwargs=lambda o: {"request_id": o["certified"].pk}
     ),
+    "api:intake_report": Expect(
+        A_VIEW, NOBODY, tenant=True, kwargs=lambda o: {"request_id": o["in_review"].pk}
+    ),
     "api:request_findings": Expect(
         A_VIEW, NOBODY, tenant=True, kwargs=lambda o: {"request_id": o["in_review"].pk}
     ),
