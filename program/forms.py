@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django import forms
 
+from certifications.enums import ProductArea
 from partners.enums import AgreementState, QuotaKind, Standing
 from partners.models import NOTE_MAX_LENGTH, Agreement
 
@@ -113,4 +114,26 @@ class CertificationExportForm(forms.Form):
         data = super().clean()
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             raise forms.ValidationError("The start date must be before the end date.")
+        return data
+
+
+class MetricsFilterForm(forms.Form):
+    """The metrics page's filters: when requests were submitted, and a product area."""
+
+    start = forms.DateField(
+        label="Submitted from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label="Submitted until", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    area = forms.ChoiceField(
+        label="Product area",
+        choices=[("", "All product areas"), *ProductArea.choices],
+        required=False,
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            raise forms.ValidationError("The start date must be on or before the end date.")
         return data

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("partners/<int:pk>/", views.partner_detail, name="partner"),
     path("metrics/", reports.metrics_view, name="metrics"),
+    path("metrics/<slug:slug>.csv", reports.metrics_csv, name="metrics_csv"),
     path("credential-reveals/", reports.credential_reveals, name="credential_reveals"),
     path("exports/partners.csv", reports.export_partners, name="export_partners"),
     path("exports/agreements.csv", reports.export_agreements, name="export_agreements"),
