@@ -28,6 +28,11 @@ urlpatterns = [
         name="document_download",
     ),
     path("portal/agreement/", partner_views.agreement, name="agreement"),
+    path(
+        "portal/agreement/<int:pk>/<slug:ledger>.csv",
+        partner_views.agreement_ledger_csv,
+        name="agreement_ledger_csv",
+    ),
     path("portal/business-review/", partner_views.business_review, name="business_review"),
     path("portal/support-plan/", partner_views.support_plan, name="support_plan"),
     path("portal/team/", partner_views.team, name="team"),

@@ -101,7 +101,7 @@ class OverviewFilterForm(forms.Form):
         choices=[("", "Any agreement"), ("none", "No agreement"), *AgreementState.choices],
         required=False,
     )
-    renewal_due = forms.BooleanField(label="Renewal due within 60 days", required=False)
+    renewal_due = forms.BooleanField(label="Renewal due within 90 days", required=False)
     sort = forms.ChoiceField(choices=SORTS, required=False)
     desc = forms.BooleanField(label="Descending", required=False)
 

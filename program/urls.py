@@ -2,14 +2,21 @@
 
 from django.urls import path
 
+from program.views import money, reports
 from program.views import partners as views
-from program.views import reports
 
 app_name = "manage"
 
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("partners/<int:pk>/", views.partner_detail, name="partner"),
+    path(
+        "partners/<int:pk>/agreements/<int:agreement_pk>/<slug:ledger>.csv",
+        money.ledger_csv,
+        name="ledger_csv",
+    ),
+    path("fees/", money.fees, name="fees"),
+    path("renewals/", money.renewals_due, name="renewals"),
     path("metrics/", reports.metrics_view, name="metrics"),
     path("metrics/<slug:slug>.csv", reports.metrics_csv, name="metrics_csv"),
     path("credential-reveals/", reports.credential_reveals, name="credential_reveals"),

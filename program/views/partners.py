@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from certifications import ledgers as cert_ledgers
 from certifications import overview as program_overview
 from certportal import roles, security
 from certportal.errors import ProgramError
@@ -254,7 +255,9 @@ def _partner_context(partner, bound) -> dict:
                     agreement.marketing_credit - agreement.credit_used, selectors.money(0)
                 ),
                 "renewal_due": agreement.state == AgreementState.ACTIVE
-                and today <= agreement.term_end <= today + dt.timedelta(days=60),
+                and today
+                <= agreement.term_end
+                <= today + dt.timedelta(days=program_overview.RENEWAL_WINDOW_DAYS),
                 "actions": actions,
             }
         )
@@ -266,6 +269,7 @@ def _partner_context(partner, bound) -> dict:
 
     review = getattr(partner, "business_review", None)
     return {
+        "ledgers": cert_ledgers.agreement_ledgers(agreement=current) if current else None,
         "partner": partner,
         "blocks": blocks,
         "review": review,
