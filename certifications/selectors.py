@@ -183,3 +183,12 @@ def request_labels(ids) -> dict[int, str]:
             "pk", "integration__name", "version"
         )
     }
+
+
+def certificates_of_partner(*, partner_id: int, limit: int = 50) -> list[Certificate]:
+    """The partner's newest certificates with their integrations (managers' partner page)."""
+    return list(
+        Certificate.objects.filter(request__integration__partner_id=partner_id)
+        .select_related("request__integration")
+        .order_by("-issued_at", "-pk")[:limit]
+    )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portal.views import dashboard, public, requests, wizard
+from portal.views import dashboard, marketplace, public, requests, seal, wizard
 from portal.views import partners as partner_views
 
 app_name = "portal"
@@ -41,4 +41,7 @@ urlpatterns = [
     path("portal/team/<int:pk>/remove/", partner_views.member_remove, name="member_remove"),
     path("portal/invitations/<str:token>/", partner_views.invite_accept, name="invite_accept"),
     path("verify/<str:code>/", public.verify, name="verify"),
+    path("verify/<str:code>/seal.svg", seal.seal_badge, name="seal_badge"),
+    path("verify/<str:code>/verification.json", seal.verify_json, name="verify_json"),
+    path("marketplace/", marketplace.marketplace, name="marketplace"),
 ]

@@ -137,3 +137,11 @@ class MetricsFilterForm(forms.Form):
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             raise forms.ValidationError("The start date must be on or before the end date.")
         return data
+
+
+class CertificateRevokeForm(forms.Form):
+    reason = forms.CharField(
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Shown on the public verification page.",
+    )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from program.views import money, reports
+from program.views import certificates, money, reports
 from program.views import partners as views
 
 app_name = "manage"
@@ -14,6 +14,11 @@ urlpatterns = [
         "partners/<int:pk>/agreements/<int:agreement_pk>/<slug:ledger>.csv",
         money.ledger_csv,
         name="ledger_csv",
+    ),
+    path(
+        "partners/<int:pk>/certificates/<int:certificate_pk>/revoke/",
+        certificates.certificate_revoke,
+        name="certificate_revoke",
     ),
     path("fees/", money.fees, name="fees"),
     path("renewals/", money.renewals_due, name="renewals"),

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from certifications import ledgers as cert_ledgers
 from certifications import overview as program_overview
+from certifications import selectors as cert_selectors
 from certportal import roles, security
 from certportal.errors import ProgramError
 from certportal.models import AuditEvent
@@ -270,6 +271,7 @@ def _partner_context(partner, bound) -> dict:
     review = getattr(partner, "business_review", None)
     return {
         "ledgers": cert_ledgers.agreement_ledgers(agreement=current) if current else None,
+        "certificates": cert_selectors.certificates_of_partner(partner_id=partner.pk),
         "partner": partner,
         "blocks": blocks,
         "review": review,
