@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from certportal import roles
@@ -248,7 +249,8 @@ def agreement_renew(*, agreement: Agreement, actor: Any) -> Agreement:
 
 def agreements_expire_due(*, today: dt.date | None = None) -> int:
     """Expire active agreements whose term and renewal grace period (AGREEMENT_GRACE_DAYS)
-    have ended (daily task); returns how many.
+    have ended, or whose term ended and whose renewal is in force (daily task); returns
+    how many.
 
     Each agreement is re-read under its own lock and skipped if it is no longer active,
     so two overlapping runs expire it once. Side effects per agreement: the `expire`
@@ -256,7 +258,17 @@ def agreements_expire_due(*, today: dt.date | None = None) -> int:
     today = today or timezone.localdate()
     count = 0
     ended = today - dt.timedelta(days=settings.AGREEMENT_GRACE_DAYS)
-    for agreement in Agreement.objects.filter(state=AgreementState.ACTIVE, term_end__lt=ended):
+    # In the grace period an agreement still counts, unless its renewal is already in force.
+    successor = Agreement.objects.filter(
+        partner_id=OuterRef("partner_id"),
+        state=AgreementState.ACTIVE,
+        term_start__lte=today,
+        term_end__gte=today,
+    )
+    due = Agreement.objects.filter(state=AgreementState.ACTIVE, term_end__lt=today).filter(
+        Q(term_end__lt=ended) | Exists(successor)
+    )
+    for agreement in due:
         with transaction.atomic():
             locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
             if locked.state != AgreementState.ACTIVE:
