@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 from unittest import mock
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
@@ -313,7 +314,7 @@ def seed_history(*, users: dict, stdout=None) -> None:
     """The history partners (idempotent: skipped when the first one exists)."""
     from devtools.demo import _package
 
-    if Partner.objects.filter(name=HISTORY[0][0]).exists():
+    if not settings.DEMO_HISTORY or Partner.objects.filter(name=HISTORY[0][0]).exists():
         return
     manager = users["manager"]
     reviewers = [users["reviewer"], users.get("reviewer2") or users["reviewer"]]
