@@ -117,8 +117,9 @@ class CertificationExportForm(forms.Form):
         return data
 
 
-class MetricsFilterForm(forms.Form):
-    """The metrics page's filters: when requests were submitted, and a product area."""
+class MetricsFilterForm(CertificationExportForm):
+    """The metrics page's filters: when requests were submitted (the range is checked as
+    the export's), and a product area."""
 
     start = forms.DateField(
         label="Submitted from", required=False, widget=forms.DateInput(attrs={"type": "date"})
@@ -131,12 +132,6 @@ class MetricsFilterForm(forms.Form):
         choices=[("", "All product areas"), *ProductArea.choices],
         required=False,
     )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("start") and data.get("end") and data["start"] > data["end"]:
-            raise forms.ValidationError("The start date must be on or before the end date.")
-        return data
 
 
 class CertificateRevokeForm(forms.Form):

@@ -60,6 +60,11 @@ def _rate_bars(rates: list[metrics.Rate], label=str) -> list[Bar]:
     ]
 
 
+def _single(**chart) -> list[tuple[str, SafeString]]:
+    """A panel's one chart, without a caption of its own (the panel's title is it)."""
+    return [("", hbar_chart(**chart))]
+
+
 def panels(data: dict) -> list[Panel]:
     """Every panel of the page, in page order."""
     out: list[Panel] = []
@@ -71,18 +76,13 @@ def panels(data: dict) -> list[Panel]:
             "Requests by state",
             ["State", "Requests"],
             [[label, n] for label, n in per_state],
-            charts=[
-                (
-                    "",
-                    hbar_chart(
-                        chart_id="c-states",
-                        title="Requests by state",
-                        value_label="Requests",
-                        bars=_count_bars(per_state),
-                        whole=True,
-                    ),
-                )
-            ],
+            charts=_single(
+                chart_id="c-states",
+                title="Requests by state",
+                value_label="Requests",
+                bars=_count_bars(per_state),
+                whole=True,
+            ),
         )
     )
 
@@ -93,18 +93,13 @@ def panels(data: dict) -> list[Panel]:
             "Certifications per month",
             ["Month", "Certificates issued"],
             [[label, n] for label, n in months],
-            charts=[
-                (
-                    "",
-                    hbar_chart(
-                        chart_id="c-months",
-                        title="Certifications per month",
-                        value_label="Certificates issued",
-                        bars=_count_bars(months),
-                        whole=True,
-                    ),
-                )
-            ],
+            charts=_single(
+                chart_id="c-months",
+                title="Certifications per month",
+                value_label="Certificates issued",
+                bars=_count_bars(months),
+                whole=True,
+            ),
         )
     )
 
@@ -157,18 +152,13 @@ def panels(data: dict) -> list[Panel]:
                 [KINDS.get(s.group, s.group), s.count, _days(s.median_days), _days(s.p90_days)]
                 for s in turnaround
             ],
-            charts=[
-                (
-                    "",
-                    hbar_chart(
-                        chart_id="c-turnaround",
-                        title="Submission to certification",
-                        value_label="Days",
-                        bars=_spread_bars(turnaround, lambda g: KINDS.get(g, g)),
-                        series=("Median", "90th percentile"),
-                    ),
-                )
-            ],
+            charts=_single(
+                chart_id="c-turnaround",
+                title="Submission to certification",
+                value_label="Days",
+                bars=_spread_bars(turnaround, lambda g: KINDS.get(g, g)),
+                series=("Median", "90th percentile"),
+            ),
         )
     )
 
@@ -180,18 +170,13 @@ def panels(data: dict) -> list[Panel]:
             ["Kind", "Within SLA", "Certified", "Rate"],
             [[KINDS.get(r.group, r.group), r.numerator, r.denominator, _pct(r)] for r in sla],
             note="Certified requests whose vendor-side time stayed within the kind's target.",
-            charts=[
-                (
-                    "",
-                    hbar_chart(
-                        chart_id="c-sla",
-                        title="SLA hit rate",
-                        value_label="Per cent within the SLA target",
-                        bars=_rate_bars(sla, lambda g: KINDS.get(g, g)),
-                        top=100,
-                    ),
-                )
-            ],
+            charts=_single(
+                chart_id="c-sla",
+                title="SLA hit rate",
+                value_label="Per cent within the SLA target",
+                bars=_rate_bars(sla, lambda g: KINDS.get(g, g)),
+                top=100,
+            ),
         )
     )
 
@@ -216,18 +201,13 @@ def panels(data: dict) -> list[Panel]:
             ["Round", "Requests that reached it", "Sent back for changes", "Rate"],
             [[r.group, r.denominator, r.numerator, _pct(r)] for r in rounds],
             note="Round n: requests already sent back n − 1 times; how many were sent back again.",
-            charts=[
-                (
-                    "",
-                    hbar_chart(
-                        chart_id="c-rounds",
-                        title="Bounce rate by review round",
-                        value_label="Per cent sent back for changes",
-                        bars=_rate_bars(rounds),
-                        top=100,
-                    ),
-                )
-            ],
+            charts=_single(
+                chart_id="c-rounds",
+                title="Bounce rate by review round",
+                value_label="Per cent sent back for changes",
+                bars=_rate_bars(rounds),
+                top=100,
+            ),
         )
     )
 
@@ -246,24 +226,19 @@ def panels(data: dict) -> list[Panel]:
                 ]
                 for r in bounces
             ],
-            charts=[
-                (
-                    "",
-                    hbar_chart(
-                        chart_id="c-bounce",
-                        title="Changes requested per request",
-                        value_label="Changes requested per submitted request",
-                        bars=[
-                            Bar(
-                                KINDS.get(r.group, r.group),
-                                [r.rate],
-                                ["no data" if r.rate is None else f"{r.rate:.2f}"],
-                            )
-                            for r in bounces
-                        ],
-                    ),
-                )
-            ],
+            charts=_single(
+                chart_id="c-bounce",
+                title="Changes requested per request",
+                value_label="Changes requested per submitted request",
+                bars=[
+                    Bar(
+                        KINDS.get(r.group, r.group),
+                        [r.rate],
+                        ["no data" if r.rate is None else f"{r.rate:.2f}"],
+                    )
+                    for r in bounces
+                ],
+            ),
         )
     )
 
@@ -275,18 +250,13 @@ def panels(data: dict) -> list[Panel]:
             "Reviewer load (open requests)",
             ["Reviewer", *(STATES[s] for s in load_states), "Total"],
             [[x.reviewer, *(x.counts.get(s, 0) for s in load_states), x.total] for x in load],
-            charts=[
-                (
-                    "",
-                    hbar_chart(
-                        chart_id="c-load",
-                        title="Open requests per reviewer",
-                        value_label="Open requests",
-                        bars=_count_bars([(x.reviewer, x.total) for x in load]),
-                        whole=True,
-                    ),
-                )
-            ]
+            charts=_single(
+                chart_id="c-load",
+                title="Open requests per reviewer",
+                value_label="Open requests",
+                bars=_count_bars([(x.reviewer, x.total) for x in load]),
+                whole=True,
+            )
             if load
             else [],
         )
@@ -299,21 +269,13 @@ def panels(data: dict) -> list[Panel]:
             "Funnel: partners at each stage",
             ["Stage", "Partners", "Of the first stage"],
             [[r.group, r.numerator, _pct(r)] for r in stages],
-            charts=[
-                (
-                    "",
-                    hbar_chart(
-                        chart_id="c-funnel",
-                        title="Partners at each stage",
-                        value_label="Partners",
-                        bars=[
-                            Bar(r.group, [r.numerator], [f"{r.numerator} ({_pct(r)})"])
-                            for r in stages
-                        ],
-                        whole=True,
-                    ),
-                )
-            ],
+            charts=_single(
+                chart_id="c-funnel",
+                title="Partners at each stage",
+                value_label="Partners",
+                bars=[Bar(r.group, [r.numerator], [f"{r.numerator} ({_pct(r)})"]) for r in stages],
+                whole=True,
+            ),
         )
     )
     return out

@@ -53,8 +53,18 @@ def badge_svg(v: Verification) -> str:
     )
 
 
-def _etag(body: bytes) -> str:
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+def _public(request, body: bytes, content_type: str, max_age: int) -> HttpResponse:
+    """A public, cacheable response with an ETag of its body; 304 when the client has it.
+    Embedded on partners' own sites, so it may be loaded cross-origin."""
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(body, content_type=content_type)
+    response["ETag"] = etag
+    response["Cache-Control"] = f"public, max-age={max_age}"
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
 
 
 @require_GET
@@ -63,17 +73,7 @@ def seal_badge(request, code):
     v = verification_for(code)
     if v is None:
         raise Http404("Unknown verification code")
-    body = badge_svg(v).encode()
-    etag = _etag(body)
-    if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
-        response = HttpResponse(status=304)
-    else:
-        response = HttpResponse(body, content_type="image/svg+xml; charset=utf-8")
-    response["ETag"] = etag
-    response["Cache-Control"] = f"public, max-age={BADGE_MAX_AGE}"
-    # Embedded on partners' own sites: the image may be loaded cross-origin.
-    response["Cross-Origin-Resource-Policy"] = "cross-origin"
-    return response
+    return _public(request, badge_svg(v).encode(), "image/svg+xml; charset=utf-8", BADGE_MAX_AGE)
 
 
 @require_GET
@@ -84,13 +84,6 @@ def verify_json(request, code):
         return JsonResponse({"error": "unknown verification code"}, status=404)
     url = request.build_absolute_uri(reverse("portal:verify", args=[code]))
     body = json.dumps(v.as_json(url=url), sort_keys=True).encode()
-    etag = _etag(body)
-    if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
-        response = HttpResponse(status=304)
-    else:
-        response = HttpResponse(body, content_type="application/json")
-    response["ETag"] = etag
-    response["Cache-Control"] = f"public, max-age={JSON_MAX_AGE}"
+    response = _public(request, body, "application/json", JSON_MAX_AGE)
     response["Access-Control-Allow-Origin"] = "*"
-    response["Cross-Origin-Resource-Policy"] = "cross-origin"
     return response

@@ -243,7 +243,7 @@ def test_metrics_page_filters_charts_and_csv(client, manager, reviewer, fixture_
     assert "user_testing" not in body and "changes_requested" not in body  # no raw codes
     bad = client.get(reverse("manage:metrics"), {"start": "2026-02-01", "end": "2026-01-01"})
     assert bad.status_code == 400
-    assert "on or before the end date" in bad.content.decode()
+    assert "must be before the end date" in bad.content.decode()
     csv = client.get(reverse("manage:metrics_csv", args=["bounce-rate-by-round"]))
     assert csv["Content-Type"].startswith("text/csv")
     text = b"".join(csv.streaming_content).decode()
