@@ -39,7 +39,8 @@ class Certificate(models.Model):
     # Set once by certifications.services.certificate_revoke; a revoked seal says so on
     # the verification page, its JSON and its badge, and leaves the marketplace.
     revoked_at = models.DateTimeField(null=True, blank=True)
-    revoked_reason = models.TextField(max_length=TEXT_MAX_LENGTH, blank=True)
+    # db_default: bulk loaders (seed_scale COPY) that leave the column out get "".
+    revoked_reason = models.TextField(max_length=TEXT_MAX_LENGTH, blank=True, db_default="")
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
