@@ -9,7 +9,7 @@ when the first history partner exists."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
@@ -310,9 +310,9 @@ def _marketing(agreement, manager, clock: _Clock, spend: list[tuple[int, str, st
             )
 
 
-def seed_history(*, users: dict, stdout=None) -> None:
-    """The history partners (idempotent: skipped when the first one exists)."""
-    from devtools.demo import _package
+def seed_history(*, users: dict, stdout=None, package: Callable[[Any, Any], None]) -> None:
+    """The history partners (idempotent: skipped when the first one exists); `package`
+    fills a draft's package (devtools.demo's, passed in so the two modules form no cycle)."""
 
     if not settings.DEMO_HISTORY or Partner.objects.filter(name=HISTORY[0][0]).exists():
         return
@@ -368,7 +368,7 @@ def seed_history(*, users: dict, stdout=None) -> None:
                     request = cert_services.request_create(
                         integration=integration, actor=admin, version=version, kind=kind
                     )
-                    _package(request, admin)
+                    package(request, admin)
                 _run(request, path, clock=clock, admin=admin, reviewer=reviewer, manager=manager)
         clock.at = activated
         _marketing(

@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from certifications import ledgers as cert_ledgers
 from certportal.csvexport import stream_csv
@@ -85,6 +85,7 @@ def agreement(request):
     )
 
 
+@require_GET
 @portal_view
 def agreement_ledger_csv(request, pk, ledger):
     """One of the organisation's agreements' ledgers as CSV (another's agreement: 404)."""

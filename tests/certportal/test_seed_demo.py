@@ -31,6 +31,7 @@ def test_seed_demo_is_idempotent(settings):
 
 
 def test_seed_demo_backdates_a_year_of_history(settings):
+    from devtools.demo import _package
     from devtools.demo_history import seed_history
     from devtools.management.commands.seed_demo import Command
     from partners.enums import AgreementState
@@ -41,9 +42,9 @@ def test_seed_demo_backdates_a_year_of_history(settings):
     settings.DEMO_HISTORY = True
     settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
     users = Command()._users()
-    seed_history(users=users)
+    seed_history(users=users, package=_package)
     first = _counts()
-    seed_history(users=users)
+    seed_history(users=users, package=_package)
     assert _counts() == first  # idempotent
     # one admin per history partner, who never signs in
     assert first["auth.User"] == len(DEMO_USERS) + len(HISTORY)

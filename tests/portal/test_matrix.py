@@ -43,6 +43,10 @@ EXPECTED = {
     "member_remove": ("post", [302, 404, 403, 403, 302, 403, 403]),
     "invite_accept": ("get", [200, 200, 200, 200, 200, 200, 200]),
     "verify": ("get", [200, 200, 200, 200, 200, 200, 200]),
+    "seal_badge": ("get", [200, 200, 200, 200, 200, 200, 200]),
+    "verify_json": ("get", [200, 200, 200, 200, 200, 200, 200]),
+    "marketplace": ("get", [200, 200, 200, 200, 200, 200, 200]),
+    "agreement_ledger_csv": ("get", [302, 404, 200, 200, 200, 403, 403]),
 }
 
 
@@ -102,6 +106,9 @@ def world(
                 invite_token(partner_id=partner.pk, email="new@example.com", role="viewer")
             ],
             "verify": [certificate.verification_code],
+            "seal_badge": [certificate.verification_code],
+            "verify_json": [certificate.verification_code],
+            "agreement_ledger_csv": [partner.agreements.first().pk, "quota"],
         },
         "data": {"switch_partner": {"partner": partner.pk}},
     }
