@@ -3,6 +3,7 @@ form acts on is chosen among the partner's own agreements only."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django import forms
@@ -132,6 +133,21 @@ class MetricsFilterForm(CertificationExportForm):
         choices=[("", "All product areas"), *ProductArea.choices],
         required=False,
     )
+
+    # Program dates only: a far date (9999-12-31) would overflow the day-after bound.
+    EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+
+    def _in_range(self, name: str):
+        value = self.cleaned_data.get(name)
+        if value and not self.EARLIEST <= value <= self.LATEST:
+            raise forms.ValidationError("Choose a date between 2000 and 2099.")
+        return value
+
+    def clean_start(self):
+        return self._in_range("start")
+
+    def clean_end(self):
+        return self._in_range("end")
 
 
 class CertificateRevokeForm(forms.Form):

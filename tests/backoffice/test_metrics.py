@@ -244,6 +244,8 @@ def test_metrics_page_filters_charts_and_csv(client, manager, reviewer, fixture_
     bad = client.get(reverse("manage:metrics"), {"start": "2026-02-01", "end": "2026-01-01"})
     assert bad.status_code == 400
     assert "must be before the end date" in bad.content.decode()
+    far = client.get(reverse("manage:metrics"), {"end": "9999-12-31"})
+    assert far.status_code == 400 and "between 2000 and 2099" in far.content.decode()
     csv = client.get(reverse("manage:metrics_csv", args=["bounce-rate-by-round"]))
     assert csv["Content-Type"].startswith("text/csv")
     text = b"".join(csv.streaming_content).decode()
