@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from django import forms
 
-from certifications.enums import ChecklistAnswer, DocumentType, EnvironmentKind, RequestKind
+from certifications.enums import (
+    ChecklistAnswer,
+    DocumentType,
+    EnvironmentKind,
+    ProductArea,
+    RequestKind,
+)
 from certifications.models import (
     NOTE_MAX_LENGTH,
     TEXT_MAX_LENGTH,
@@ -146,3 +152,14 @@ class FindingReplyForm(forms.Form):
         label="Your reply", max_length=TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3})
     )
     mark_addressed = forms.BooleanField(label="Mark as addressed", required=False)
+
+
+class MarketplaceSearchForm(forms.Form):
+    """The public marketplace's search box and product-area filter."""
+
+    q = forms.CharField(label="Search", max_length=100, required=False)
+    area = forms.ChoiceField(
+        label="Product area",
+        choices=[("", "All product areas"), *ProductArea.choices],
+        required=False,
+    )

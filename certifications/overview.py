@@ -32,7 +32,7 @@ from partners.selectors import (
     sum_subquery,
 )
 
-RENEWAL_WINDOW_DAYS = 60
+RENEWAL_WINDOW_DAYS = 90
 
 
 def partners_overview(

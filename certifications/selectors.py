@@ -178,3 +178,26 @@ def documents_of(request: CertificationRequest) -> QuerySet[Document]:
 def environments_of(request: CertificationRequest) -> QuerySet[TestEnvironment]:
     """A request's test access, in the model's order (kind, then when added)."""
     return request.environments.all()
+
+
+def request_labels(ids) -> dict[int, str]:
+    """ "Integration version" of each request id (the quota ledger names its requests),
+    in one query."""
+    ids = {i for i in ids if i}
+    if not ids:
+        return {}
+    return {
+        pk: f"{name} {version}"
+        for pk, name, version in CertificationRequest.objects.filter(pk__in=ids).values_list(
+            "pk", "integration__name", "version"
+        )
+    }
+
+
+def certificates_of_partner(*, partner_id: int, limit: int = 50) -> list[Certificate]:
+    """The partner's newest certificates with their integrations (managers' partner page)."""
+    return list(
+        Certificate.objects.filter(request__integration__partner_id=partner_id)
+        .select_related("request__integration")
+        .order_by("-issued_at", "-pk")[:limit]
+    )

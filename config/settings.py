@@ -250,6 +250,11 @@ PROGRAM_FEE_USD = env.int("PROGRAM_FEE_USD", default=6500)
 PROGRAM_MAJOR_QUOTA = env.int("PROGRAM_MAJOR_QUOTA", default=4)
 PROGRAM_MINOR_QUOTA = env.int("PROGRAM_MINOR_QUOTA", default=6)
 PROGRAM_MARKETING_CREDIT_USD = env.int("PROGRAM_MARKETING_CREDIT_USD", default=1500)
+# Days after an agreement's term ends during which it still counts (submissions accepted,
+# listings marked "renewal pending"); then it expires and new submissions are refused.
+AGREEMENT_GRACE_DAYS = env.int("AGREEMENT_GRACE_DAYS", default=30)
+# seed_demo also backdates a year of program history (devtools; demo only).
+DEMO_HISTORY = env.bool("DEMO_HISTORY", default=True)
 SLA_TARGET_DAYS = {
     "initial": env.int("SLA_DAYS_INITIAL", default=90),
     "major": env.int("SLA_DAYS_MAJOR", default=35),

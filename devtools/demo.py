@@ -269,6 +269,9 @@ def seed_program(*, users: dict, stdout=None) -> None:
                 _run(request, steps, admin=admin, reviewer=reviewer, manager=manager)
         if stdout is not None:
             stdout.write(f"Created demo partner {partner_name}")
+    from devtools.demo_history import seed_history  # a year of backdated activity (issue 18)
+
+    seed_history(users=users, stdout=stdout, package=_package)
     _ensure_every_state(stdout)
     seed_support(users)
     seed_applications()

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import (
     Count,
     DecimalField,
@@ -51,7 +52,8 @@ def memberships_for(*, user: Any) -> QuerySet[Membership]:
 
 
 def agreement_in_force(*, partner: Partner | int, on: dt.date | None = None) -> Agreement | None:
-    """The active agreement whose term covers `on` (today by default)."""
+    """The active agreement whose term covers `on` (today by default), or whose term
+    ended less than AGREEMENT_GRACE_DAYS before it (the renewal grace period)."""
     on = on or timezone.localdate()
     partner_id = partner if isinstance(partner, int) else partner.pk
     return (
@@ -59,7 +61,7 @@ def agreement_in_force(*, partner: Partner | int, on: dt.date | None = None) -> 
             partner_id=partner_id,
             state=AgreementState.ACTIVE,
             term_start__lte=on,
-            term_end__gte=on,
+            term_end__gte=on - dt.timedelta(days=settings.AGREEMENT_GRACE_DAYS),
         )
         .order_by("-term_start")
         .first()

@@ -2,7 +2,17 @@
 
 from django.urls import include, path
 
-from portal.views import apply, dashboard, intake, public, quota, requests, wizard
+from portal.views import (
+    apply,
+    dashboard,
+    intake,
+    marketplace,
+    public,
+    quota,
+    requests,
+    seal,
+    wizard,
+)
 from portal.views import partners as partner_views
 
 app_name = "portal"
@@ -34,6 +44,11 @@ urlpatterns = [
     ),
     path("portal/agreement/", partner_views.agreement, name="agreement"),
     path("portal/quota/request/", quota.quota_request, name="quota_request"),
+    path(
+        "portal/agreement/<int:pk>/<slug:ledger>.csv",
+        partner_views.agreement_ledger_csv,
+        name="agreement_ledger_csv",
+    ),
     path("portal/business-review/", partner_views.business_review, name="business_review"),
     path("portal/support-plan/", partner_views.support_plan, name="support_plan"),
     path("portal/team/", partner_views.team, name="team"),
@@ -48,4 +63,7 @@ urlpatterns = [
     path("apply/answer/<str:token>/", apply.apply_answer, name="apply_answer"),
     # API access: tokens and webhooks (partner admins)
     path("portal/", include("portal.api_urls")),
+    path("verify/<str:code>/seal.svg", seal.seal_badge, name="seal_badge"),
+    path("verify/<str:code>/verification.json", seal.verify_json, name="verify_json"),
+    path("marketplace/", marketplace.marketplace, name="marketplace"),
 ]

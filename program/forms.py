@@ -3,10 +3,12 @@ form acts on is chosen among the partner's own agreements only."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from django import forms
 
+from certifications.enums import ProductArea
 from partners.enums import AgreementState, QuotaKind, Standing
 from partners.models import NOTE_MAX_LENGTH, Agreement
 
@@ -100,7 +102,7 @@ class OverviewFilterForm(forms.Form):
         choices=[("", "Any agreement"), ("none", "No agreement"), *AgreementState.choices],
         required=False,
     )
-    renewal_due = forms.BooleanField(label="Renewal due within 60 days", required=False)
+    renewal_due = forms.BooleanField(label="Renewal due within 90 days", required=False)
     sort = forms.ChoiceField(choices=SORTS, required=False)
     desc = forms.BooleanField(label="Descending", required=False)
 
@@ -114,3 +116,43 @@ class CertificationExportForm(forms.Form):
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             raise forms.ValidationError("The start date must be before the end date.")
         return data
+
+
+class MetricsFilterForm(CertificationExportForm):
+    """The metrics page's filters: when requests were submitted (the range is checked as
+    the export's), and a product area."""
+
+    start = forms.DateField(
+        label="Submitted from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label="Submitted until", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    area = forms.ChoiceField(
+        label="Product area",
+        choices=[("", "All product areas"), *ProductArea.choices],
+        required=False,
+    )
+
+    # Program dates only: a far date (9999-12-31) would overflow the day-after bound.
+    EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+
+    def _in_range(self, name: str):
+        value = self.cleaned_data.get(name)
+        if value and not self.EARLIEST <= value <= self.LATEST:
+            raise forms.ValidationError("Choose a date between 2000 and 2099.")
+        return value
+
+    def clean_start(self):
+        return self._in_range("start")
+
+    def clean_end(self):
+        return self._in_range("end")
+
+
+class CertificateRevokeForm(forms.Form):
+    reason = forms.CharField(
+        max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Shown on the public verification page.",
+    )

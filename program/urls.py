@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from program.views import applications, reports
+from program.views import applications, certificates, money, reports
 from program.views import partners as views
 
 app_name = "manage"
@@ -13,7 +13,20 @@ urlpatterns = [
     path("partners/new/", applications.partner_new, name="partner_new"),
     path("applications/", applications.application_list, name="applications"),
     path("applications/<int:pk>/", applications.application_detail, name="application"),
+    path(
+        "partners/<int:pk>/agreements/<int:agreement_pk>/<slug:ledger>.csv",
+        money.ledger_csv,
+        name="ledger_csv",
+    ),
+    path(
+        "partners/<int:pk>/certificates/<int:certificate_pk>/revoke/",
+        certificates.certificate_revoke,
+        name="certificate_revoke",
+    ),
+    path("fees/", money.fees, name="fees"),
+    path("renewals/", money.renewals_due, name="renewals"),
     path("metrics/", reports.metrics_view, name="metrics"),
+    path("metrics/<slug:slug>.csv", reports.metrics_csv, name="metrics_csv"),
     path("credential-reveals/", reports.credential_reveals, name="credential_reveals"),
     path("exports/partners.csv", reports.export_partners, name="export_partners"),
     path("exports/agreements.csv", reports.export_agreements, name="export_agreements"),

@@ -190,6 +190,8 @@ def _fast_passwords(settings):
     # Users are created in most tests; argon2 (the production hasher, pinned in
     # test_settings) would dominate the run time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # seed_demo's year of backdated history takes ~15 s; only the test of it turns it on.
+    settings.DEMO_HISTORY = False
 
 
 @pytest.fixture(autouse=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.db import models
 
 from certifications.models.catalog import Integration
@@ -34,6 +35,14 @@ class Certificate(models.Model):
     verification_code = models.CharField(max_length=32, unique=True, default=_verification_code)
     superseded_by = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="supersedes"
+    )
+    # Set once by certifications.services.certificate_revoke; a revoked seal says so on
+    # the verification page, its JSON and its badge, and leaves the marketplace.
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    # db_default: bulk loaders (seed_scale COPY) that leave the column out get "".
+    revoked_reason = models.TextField(max_length=TEXT_MAX_LENGTH, blank=True, db_default="")
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
     class Meta:

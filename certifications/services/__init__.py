@@ -7,6 +7,7 @@ One module per seam; callers import from `certifications.services`:
 - `package`: integrations, drafts, documents, test access, credential reveal
 - `transitions`: submit, assign, every other transition, certificate and listing, SLA
 - `recertification`: updates of a certified integration
+- `seal`: revoking a certificate
 """
 
 from certifications.services.common import CLEAN_EXCLUDE, CertificationError
@@ -20,6 +21,7 @@ from certifications.services.package import (
     request_update_draft,
 )
 from certifications.services.recertification import request_start_update
+from certifications.services.seal import certificate_revoke
 from certifications.services.transitions import (
     COMMENT_REQUIRED,
     EVENT_SUBJECTS,
@@ -34,6 +36,7 @@ __all__ = [
     "COMMENT_REQUIRED",
     "EVENT_SUBJECTS",
     "CertificationError",
+    "certificate_revoke",
     "credential_reveal",
     "document_add",
     "environment_delete",

@@ -11,7 +11,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from certportal import roles
@@ -253,14 +255,27 @@ def agreement_renew(*, agreement: Agreement, actor: Any) -> Agreement:
 
 
 def agreements_expire_due(*, today: dt.date | None = None) -> int:
-    """Expire active agreements whose term has ended (daily task); returns how many.
+    """Expire active agreements whose term and renewal grace period (AGREEMENT_GRACE_DAYS)
+    have ended, or whose term ended and whose renewal is in force (daily task); returns
+    how many.
 
     Each agreement is re-read under its own lock and skipped if it is no longer active,
     so two overlapping runs expire it once. Side effects per agreement: the `expire`
     transition (system actor, no permission check) and its audit row."""
     today = today or timezone.localdate()
     count = 0
-    for agreement in Agreement.objects.filter(state=AgreementState.ACTIVE, term_end__lt=today):
+    ended = today - dt.timedelta(days=settings.AGREEMENT_GRACE_DAYS)
+    # In the grace period an agreement still counts, unless its renewal is already in force.
+    successor = Agreement.objects.filter(
+        partner_id=OuterRef("partner_id"),
+        state=AgreementState.ACTIVE,
+        term_start__lte=today,
+        term_end__gte=today,
+    )
+    due = Agreement.objects.filter(state=AgreementState.ACTIVE, term_end__lt=today).filter(
+        Q(term_end__lt=ended) | Exists(successor)
+    )
+    for agreement in due:
         with transaction.atomic():
             locked = Agreement.objects.select_for_update().get(pk=agreement.pk)
             if locked.state != AgreementState.ACTIVE:
@@ -286,9 +301,9 @@ def agreements_expire_due(*, today: dt.date | None = None) -> int:
 
 
 def agreement_expiry_reminders(
-    *, today: dt.date | None = None, thresholds: tuple[int, ...] = (60, 30, 7)
+    *, today: dt.date | None = None, thresholds: tuple[int, ...] = (90, 30, 7)
 ) -> int:
-    """Remind partner admins and managers 60/30/7 days before expiry, once per threshold
+    """Remind partner admins and managers 90/30/7 days before expiry, once per threshold
     (daily task); returns how many reminders were sent.
 
     Side effects per due agreement: `reminders_sent` records every threshold passed (so

@@ -8,13 +8,16 @@ partner can fix them all in one visit."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Subquery
+from django.utils import timezone
 
 from partners import selectors
-from partners.enums import BusinessReviewState, QuotaKind, Standing
+from partners.enums import AgreementState, BusinessReviewState, QuotaKind, Standing
 from partners.models import Agreement, BusinessReview, Partner, SupportPlan
 
 
@@ -92,7 +95,8 @@ def eligibility_check(
     )
     if agreement is None:
         unmet.append(
-            Unmet(
+            grace_period_check(partner=partner)
+            or Unmet(
                 "agreement",
                 "You need an active, paid annual certification agreement.",
                 "portal:agreement",
@@ -161,3 +165,29 @@ def eligibility_per_quota(
         exhausted = agreement_ok and lines[kind].left < 1
         result[kind] = [*shared, quota_unmet(kind)] if exhausted else list(shared)
     return result
+
+
+def grace_period_check(*, partner: Partner, today: dt.date | None = None) -> Unmet | None:
+    """The refusal after the renewal grace period, for a partner with no agreement in
+    force: its last agreement ended more than AGREEMENT_GRACE_DAYS ago (None when it never
+    had one, which the generic agreement requirement explains)."""
+    today = today or timezone.localdate()
+    last = (
+        Agreement.objects.filter(
+            partner=partner,
+            state__in=[AgreementState.ACTIVE, AgreementState.EXPIRED],
+            term_end__lt=today,
+        )
+        .order_by("-term_end")
+        .first()
+    )
+    if last is None:
+        return None
+    grace_end = last.term_end + dt.timedelta(days=settings.AGREEMENT_GRACE_DAYS)
+    return Unmet(
+        "grace_period",
+        f"Your certification agreement ended on {last.term_end:%d %b %Y} and its renewal "
+        f"grace period on {grace_end:%d %b %Y}; new submissions are accepted again once the "
+        "renewal is active.",
+        "portal:agreement",
+    )

@@ -12,8 +12,10 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
+from certifications import ledgers as cert_ledgers
+from certportal.csvexport import stream_csv
 from certportal.errors import ProgramError
 from partners import selectors, services
 from partners.enums import REVIEW_EDITABLE_STATES, MemberRole
@@ -75,11 +77,25 @@ def agreement(request):
         {
             "current": current,
             "money": selectors.money_summary(agreement=current) if current else None,
+            "ledgers": cert_ledgers.agreement_ledgers(agreement=current) if current else None,
             "history": history,
             "form": form,
         },
         status=status,
     )
+
+
+@require_GET
+@portal_view
+def agreement_ledger_csv(request, pk, ledger):
+    """One of the organisation's agreements' ledgers as CSV (another's agreement: 404)."""
+    agreement = get_object_or_404(selectors.agreements_of(partner=request.portal.partner), pk=pk)
+    if ledger not in cert_ledgers.LEDGERS:
+        raise Http404("No such ledger")
+    header, rows = cert_ledgers.ledger_rows(
+        cert_ledgers.agreement_ledgers(agreement=agreement), ledger
+    )
+    return stream_csv(f"agreement-{agreement.term_start:%Y-%m-%d}-{ledger}.csv", header, rows)
 
 
 # --- Business review ---------------------------------------------------------------------

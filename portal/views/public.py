@@ -6,13 +6,11 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
-from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from certifications import selectors
+from certifications.verification import verification_for
 from certportal.pagecache import cached_view
-from partners import selectors as partner_selectors
 
 # --- Public verification -------------------------------------------------------------------
 
@@ -20,20 +18,19 @@ from partners import selectors as partner_selectors
 @login_not_required
 @cached_view("verify", "verify")
 def verify(request, code):
-    certificate = selectors.certificate_by_code(code)
-    if certificate is None:
+    v = verification_for(code)
+    if v is None:
         raise Http404("Unknown verification code")
-    partner = certificate.request.integration.partner
-    agreement = partner_selectors.agreement_in_force(partner=partner.pk)
     return render(
         request,
         "portal/verify.html",
         {
-            "certificate": certificate,
-            "partner": partner,
-            "integration": certificate.request.integration,
-            "agreement_active": agreement is not None,
-            "expired": certificate.valid_until < timezone.localdate(),
+            "certificate": v.certificate,
+            "partner": v.partner,
+            "integration": v.integration,
+            "agreement_active": v.agreement_active,
+            "expired": v.expired,
+            "revoked": v.revoked,
         },
     )
 

@@ -13,7 +13,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from certifications import ledgers as cert_ledgers
 from certifications import overview as program_overview
+from certifications import selectors as cert_selectors
 from certportal import roles, security
 from certportal.errors import ProgramError
 from certportal.models import AuditEvent
@@ -255,7 +257,9 @@ def _partner_context(partner, bound) -> dict:
                     agreement.marketing_credit - agreement.credit_used, selectors.money(0)
                 ),
                 "renewal_due": agreement.state == AgreementState.ACTIVE
-                and today <= agreement.term_end <= today + dt.timedelta(days=60),
+                and today
+                <= agreement.term_end
+                <= today + dt.timedelta(days=program_overview.RENEWAL_WINDOW_DAYS),
                 "actions": actions,
             }
         )
@@ -267,6 +271,8 @@ def _partner_context(partner, bound) -> dict:
 
     review = getattr(partner, "business_review", None)
     return {
+        "ledgers": cert_ledgers.agreement_ledgers(agreement=current) if current else None,
+        "certificates": cert_selectors.certificates_of_partner(partner_id=partner.pk),
         "partner": partner,
         "blocks": blocks,
         "review": review,

@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from certifications import selectors as cert_selectors
 from certportal.pagecache import cached_view
-from program import exports, forms
+from program import exports, forms, metrics_page
 from program.views.partners import PER_PAGE, manager_required
 from reviews import metrics
 
 # --- Metrics and exports ---------------------------------------------------------------------
+
+
+def _metrics_scope(request) -> tuple[forms.MetricsFilterForm, metrics.Scope]:
+    form = forms.MetricsFilterForm(request.GET or None)
+    if not form.is_valid():
+        return form, metrics.ALL
+    d = form.cleaned_data
+    return form, metrics.Scope(start=d["start"], end=d["end"], area=d["area"] or "")
 
 
 @require_GET
@@ -21,7 +30,31 @@ from reviews import metrics
 )  # a stored copy exists only for someone who passed the check
 @manager_required
 def metrics_view(request):
-    return render(request, "manage/metrics.html", {**metrics.summary(), "nav_section": "manage"})
+    form, scope = _metrics_scope(request)
+    data = metrics.summary(scope)
+    query = request.GET.urlencode() if form.is_bound and form.is_valid() else ""
+    return render(
+        request,
+        "manage/metrics.html",
+        {
+            "computed_at": data["computed_at"],
+            "panels": metrics_page.panels(data),
+            "form": form,
+            "query": query,
+            "nav_section": "manage",
+        },
+        status=400 if form.is_bound and not form.is_valid() else 200,
+    )
+
+
+@require_GET
+@manager_required
+def metrics_csv(request, slug):
+    _form, scope = _metrics_scope(request)
+    panel = metrics_page.panel(metrics.summary(scope), slug)
+    if panel is None:
+        raise Http404("No such figure")
+    return exports.stream_csv(f"metrics-{slug}.csv", panel.columns, panel.rows)
 
 
 @require_GET

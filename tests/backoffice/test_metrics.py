@@ -167,3 +167,94 @@ def test_metrics_page_query_count_constant(client, manager, fixture_log, page_ca
     with CaptureQueriesContext(connection) as many:
         assert client.get(reverse("manage:metrics")).status_code == 200
     assert len(many) == len(few)
+
+
+# --- Issue 18: per-kind stages, rounds, load, breaches, funnel, filters, CSV ----------------
+
+
+def test_stage_times_per_kind_match_hand_computed(fixture_log):
+    by_kind = metrics.stage_times_by_kind()
+    minor = {s.group: s for s in by_kind["minor"]}
+    major = {s.group: s for s in by_kind["major"]}
+    assert _days(minor["submitted"]) == (2, 2.0, 2.8)  # a: 1 day, b: 3 days
+    assert _days(major["submitted"]) == (1, 2.0, 2.0)  # c: 2 days
+    assert _days(minor["code_review"]) == (2, 2.5, 3.7)
+    assert major["code_review"].count == 0
+    assert by_kind["initial"][0].count == 0
+    overall = {s.group: s for s in metrics.stage_times()}
+    assert _days(overall["submitted"]) == (3, 2.0, 2.8)
+
+
+def test_bounce_rounds_breaches_and_load(fixture_log):
+    rounds = metrics.bounce_rate_by_round()
+    assert [(r.group, r.numerator, r.denominator) for r in rounds[:3]] == [
+        ("Round 1", 2, 4),
+        ("Round 2", 0, 2),
+        ("Round 3", 0, 0),
+    ]
+    breaches = metrics.sla_breaches()
+    assert [(b.version, b.days_over, b.target_days) for b in breaches] == [("4.0", 6.0, 14)]
+    load = metrics.reviewer_load()
+    assert [(x.reviewer, x.counts) for x in load] == [("Unassigned", {"user_testing": 1})]
+
+
+def test_funnel_counts_partners_per_stage(fixture_log):
+    from partners.models import Agreement
+
+    a, *_rest = fixture_log
+    Agreement.objects.create(
+        partner=a.integration.partner,
+        term_start=dt.date(2026, 1, 1),
+        term_end=dt.date(2026, 12, 31),
+        legal_name="L",
+        billing_contact_name="B",
+        billing_contact_email="b@example.com",
+        billing_address="B",
+    )
+    stages = [(r.group, r.numerator, r.denominator) for r in metrics.funnel()]
+    assert stages == [
+        ("Agreement requested", 1, 1),
+        ("Agreement active", 0, 1),
+        ("Version submitted", 1, 1),
+        ("Certified", 1, 1),
+        ("Listed on the marketplace", 0, 1),
+    ]
+
+
+def test_filters_narrow_every_figure(fixture_log):
+    a, *_rest = fixture_log
+    later = metrics.Scope(start=dt.date(2026, 2, 1))
+    assert sum(n for _v, _l, n in metrics.requests_per_state(later)) == 0
+    assert metrics.stage_times(later)[0].count == 0
+    area = a.integration.product_area
+    same = metrics.Scope(area=area)
+    other = metrics.Scope(area="other" if area != "other" else "api_workflow")
+    assert metrics.all_metrics(same)["bounce_rounds"][0].denominator == 4
+    assert metrics.all_metrics(other)["bounce_rounds"][0].denominator == 0
+    in_range = metrics.Scope(start=dt.date(2026, 1, 1), end=dt.date(2026, 1, 31))
+    assert metrics.all_metrics(in_range)["sla_hits"] == metrics.sla_hit_rate_by_kind()
+
+
+def test_metrics_page_filters_charts_and_csv(client, manager, reviewer, fixture_log):
+    client.force_login(manager)
+    body = client.get(reverse("manage:metrics")).content.decode()
+    assert body.count("<svg") >= 8
+    assert "Reviewer load" in body and "Funnel" in body and "SLA breaches" in body
+    assert "user_testing" not in body and "changes_requested" not in body  # no raw codes
+    bad = client.get(reverse("manage:metrics"), {"start": "2026-02-01", "end": "2026-01-01"})
+    assert bad.status_code == 400
+    assert "must be before the end date" in bad.content.decode()
+    far = client.get(reverse("manage:metrics"), {"end": "9999-12-31"})
+    assert far.status_code == 400 and "between 2000 and 2099" in far.content.decode()
+    csv = client.get(reverse("manage:metrics_csv", args=["bounce-rate-by-round"]))
+    assert csv["Content-Type"].startswith("text/csv")
+    text = b"".join(csv.streaming_content).decode()
+    assert text.splitlines()[0].startswith("Round,")
+    assert "Round 1,4,2,50 %" in text
+    filtered = client.get(
+        reverse("manage:metrics_csv", args=["requests-by-state"]), {"start": "2026-02-01"}
+    )
+    assert "Certified,0" in b"".join(filtered.streaming_content).decode()
+    assert client.get(reverse("manage:metrics_csv", args=["nope"])).status_code == 404
+    client.force_login(reviewer)
+    assert client.get(reverse("manage:metrics_csv", args=["funnel"])).status_code == 403

@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 
 from certportal.models import UserProfile
+from devtools.demo_history import HISTORY
 from devtools.management.commands.seed_demo import DEMO_USERS
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +35,37 @@ def test_seed_demo_is_idempotent(settings):
 
     assert UserProfile.objects.get(user__username="reviewer").github_login == "rita-reviews"
     assert RepoAccessGrant.objects.filter(github_login="rita-reviews").exists()
+
+
+def test_seed_demo_backdates_a_year_of_history(settings):
+    from devtools.demo import _package
+    from devtools.demo_history import seed_history
+    from devtools.management.commands.seed_demo import Command
+    from partners.enums import AgreementState
+    from partners.models import Agreement
+    from reviews import metrics
+
+    settings.DEBUG = True
+    settings.DEMO_HISTORY = True
+    settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+    users = Command()._users()
+    seed_history(users=users, package=_package)
+    first = _counts()
+    seed_history(users=users, package=_package)
+    assert _counts() == first  # idempotent
+    # one admin per history partner, who never signs in
+    assert first["auth.User"] == len(DEMO_USERS) + len(HISTORY)
+    assert not User.objects.get(username="initech-admin").has_usable_password()
+    states = set(Agreement.objects.values_list("state", flat=True))
+    assert states == set(AgreementState.values)
+    data = metrics.all_metrics()
+    stays = {s.group: s for s in data["stage_times"]}
+    assert stays["user_testing"].median_days > 1  # days to weeks, not the same second
+    assert data["sla_breaches"]
+    assert data["bounce_rounds"][0].numerator > 0
+    assert sum(n for _m, n in data["per_month"]) >= 8
+    months = {m for m, n in data["per_month"] if n}
+    assert len(months) >= 5
 
 
 def test_seed_demo_users_log_in_with_demo_password(settings, client):

@@ -148,7 +148,9 @@ def test_expire_due_and_reminders_once_per_threshold(eligible_partner, mailoutbo
     assert services.agreement_expiry_reminders(today=today) == 0
     assert services.agreement_expiry_reminders(today=agreement.term_end - dt.timedelta(days=7)) == 1
     assert services.agreements_expire_due(today=agreement.term_end) == 0
-    assert services.agreements_expire_due(today=agreement.term_end + dt.timedelta(days=1)) == 1
+    # the renewal grace period (AGREEMENT_GRACE_DAYS, 30) keeps it in force, then it expires
+    assert services.agreements_expire_due(today=agreement.term_end + dt.timedelta(days=30)) == 0
+    assert services.agreements_expire_due(today=agreement.term_end + dt.timedelta(days=31)) == 1
     agreement.refresh_from_db()
     assert agreement.state == AgreementState.EXPIRED
 

@@ -50,6 +50,10 @@ EXPECTED = {
     "apply_answer": ("get", [200, 200, 200, 200, 200, 200, 200]),
     "favicon": ("get", [302, 302, 302, 302, 302, 302, 302]),
     "quota_request": ("get", [302, 200, 403, 403, 200, 403, 403]),
+    "seal_badge": ("get", [200, 200, 200, 200, 200, 200, 200]),
+    "verify_json": ("get", [200, 200, 200, 200, 200, 200, 200]),
+    "marketplace": ("get", [200, 200, 200, 200, 200, 200, 200]),
+    "agreement_ledger_csv": ("get", [302, 404, 200, 200, 200, 403, 403]),
 }
 
 
@@ -111,6 +115,9 @@ def world(
             ],
             "verify": [certificate.verification_code],
             "apply_answer": [_answer_token()],
+            "seal_badge": [certificate.verification_code],
+            "verify_json": [certificate.verification_code],
+            "agreement_ledger_csv": [partner.agreements.first().pk, "quota"],
         },
         "data": {"switch_partner": {"partner": partner.pk}},
     }

@@ -172,6 +172,19 @@ EXPECT: dict[str, Expect] = {
     ),
     "portal:favicon": Expect(EVERYONE, NOBODY),
     "portal:quota_request": Expect(A_ADMIN | B, A_ADMIN | B),
+    "portal:seal_badge": Expect(
+        EVERYONE, NOBODY, kwargs=lambda o: {"code": o["certificate"].verification_code}
+    ),
+    "portal:verify_json": Expect(
+        EVERYONE, NOBODY, kwargs=lambda o: {"code": o["certificate"].verification_code}
+    ),
+    "portal:marketplace": Expect(EVERYONE, NOBODY),
+    "portal:agreement_ledger_csv": Expect(
+        A_VIEW,
+        NOBODY,
+        tenant=True,
+        kwargs=lambda o: {"pk": o["partner"].agreements.first().pk, "ledger": "quota"},
+    ),
     # --- partner managers -------------------------------------------------------------------
     "manage:applications": Expect(MANAGER, NOBODY),
     "manage:application": Expect(MANAGER, MANAGER, kwargs=pk("application")),
@@ -179,6 +192,23 @@ EXPECT: dict[str, Expect] = {
     "manage:overview": Expect(MANAGER, NOBODY),
     "manage:partner": Expect(MANAGER, MANAGER, kwargs=pk("partner")),
     "manage:metrics": Expect(MANAGER, NOBODY),
+    "manage:metrics_csv": Expect(MANAGER, NOBODY, kwargs=lambda o: {"slug": "funnel"}),
+    "manage:fees": Expect(MANAGER, NOBODY),
+    "manage:renewals": Expect(MANAGER, NOBODY),
+    "manage:ledger_csv": Expect(
+        MANAGER,
+        NOBODY,
+        kwargs=lambda o: {
+            "pk": o["partner"].pk,
+            "agreement_pk": o["partner"].agreements.first().pk,
+            "ledger": "quota",
+        },
+    ),
+    "manage:certificate_revoke": Expect(
+        NOBODY,
+        MANAGER,
+        kwargs=lambda o: {"pk": o["partner"].pk, "certificate_pk": o["certificate"].pk},
+    ),
     "manage:credential_reveals": Expect(MANAGER, NOBODY),
     "manage:export_partners": Expect(MANAGER, NOBODY),
     "manage:export_agreements": Expect(MANAGER, NOBODY),

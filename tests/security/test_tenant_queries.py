@@ -35,9 +35,16 @@ GLOBAL_TABLES = {"certifications_guideline", "support_deploymentcycle"}
 TENANT_PREDICATE = re.compile(
     r'"partner_id"|"partners_membership"|"(?:id|[a-z_]+_id)"\s*(?:=|IN\s*\()', re.IGNORECASE
 )
-# Partner-facing pages (the public verification page looks a certificate up by its code).
+# Partner-facing pages (the public verification page, its badge and JSON look a
+# certificate up by its code; the marketplace lists every partner's published listings).
 PARTNER_NAMESPACES = ("portal:", "support:", "notifications:")
-PUBLIC = {"portal:verify", "portal:invite_accept"}
+PUBLIC = {
+    "portal:verify",
+    "portal:invite_accept",
+    "portal:seal_badge",
+    "portal:verify_json",
+    "portal:marketplace",
+}
 
 
 def unscoped_reason(sql: str) -> str | None:
