@@ -131,6 +131,9 @@ class FindingStatus(models.TextChoices):
     ADDRESSED = "addressed", "Addressed by partner"
     VERIFIED = "verified", "Verified"
     WONT_FIX = "wont_fix", "Won't fix"
+    # The partner disputed the finding and the reviewer accepted: not a defect (the
+    # program's false-positive path). It no longer blocks its stage.
+    DISMISSED = "dismissed", "Not a defect (dispute accepted)"
 
 
 # A finding blocks its stage until a reviewer verifies it (or accepts it as won't fix);

@@ -22,6 +22,7 @@ from certifications.enums import (
     RequestKind,
     RequestState,
 )
+from certifications.models.approvals import SealAction, two_person_rule
 from certifications.models.catalog import Guideline, Integration
 from certifications.models.validators import NOTE_MAX_LENGTH, TEXT_MAX_LENGTH, sha_validator
 
@@ -233,7 +234,7 @@ class CertificationRequest(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=RequestState.CODE_REVIEW,
         target=RequestState.CERTIFIED,
-        conditions=[_no_open_cr_findings],
+        conditions=[_no_open_cr_findings, two_person_rule(SealAction.CERTIFY)],
         permission=perms.is_assigned_reviewer,
     )
     def cr_pass(self, *, at) -> None:

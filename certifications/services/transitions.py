@@ -17,9 +17,11 @@ from certifications.models import (
     Certificate,
     CertificationRequest,
     Listing,
+    SealAction,
     TransitionLog,
     checked_commit_sha,
 )
+from certifications.services import approvals
 from certifications.services.common import CertificationError, request_link
 from certifications.signals import request_reviewer_changed, request_transitioned
 from certifications.updates import deployment_slot
@@ -139,6 +141,8 @@ def request_transition(
         unmet = None
         if name in ("ut_pass", "cr_pass"):
             unmet = "Resolve or verify every open finding of this stage first."
+        if name == "cr_pass" and not locked.open_findings(stage="code_review"):
+            unmet = approvals.TWO_PERSON_UNMET  # the only other condition
         if name == "resubmit":
             kwargs.setdefault("commit_sha", locked.commit_sha)
             kwargs.setdefault("change_summary", comment)
@@ -164,6 +168,7 @@ def request_transition(
                 request_id=locked.pk, actor=actor, reason="Withdrawn before review started"
             )
         if name == "cr_pass":
+            approvals.seal_approval_spend(locked, SealAction.CERTIFY, at=now)
             _issue_certificate(locked, at=now)
         if name == "publish":
             _publish_listing(locked, at=now)

@@ -22,7 +22,10 @@ from reviews.github.client import api_call_count, is_configured, reset_api_call_
 from reviews.github.data import (
     PERMISSIONS,
     AccessSnapshot,
+    ChangedFile,
     Collaborator,
+    ComparedCommit,
+    Comparison,
     InviteResult,
     PendingInvitation,
     RepoInfo,
@@ -34,8 +37,10 @@ from reviews.github.errors import (
     GitHubTransientError,
 )
 from reviews.github.operations import (
+    CommitNotFound,
     cancel_invitation,
     commit_exists,
+    compare_commits,
     get_repository,
     has_readme,
     invite_collaborator,
@@ -46,7 +51,11 @@ from reviews.github.operations import (
 __all__ = [
     "PERMISSIONS",
     "AccessSnapshot",
+    "ChangedFile",
     "Collaborator",
+    "CommitNotFound",
+    "ComparedCommit",
+    "Comparison",
     "GitHubError",
     "GitHubNotConfigured",
     "GitHubPermanentError",
@@ -57,6 +66,7 @@ __all__ = [
     "api_call_count",
     "cancel_invitation",
     "commit_exists",
+    "compare_commits",
     "get_repository",
     "has_readme",
     "invite_collaborator",

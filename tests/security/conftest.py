@@ -32,6 +32,7 @@ from tests.factories import (
     complete_package,
     member,
     qualify,
+    second_approval,
     staff_user,
 )
 
@@ -78,6 +79,8 @@ def _certify(request, *, admin, reviewer):
     request = cert_services.request_submit(request=request, actor=admin)
     request = cert_services.request_assign(request=request, reviewer=reviewer, actor=reviewer)
     for name in ("intake_ok", "ut_pass", "cr_pass"):
+        if name == "cr_pass":
+            second_approval(request)  # the two-person rule
         request = cert_services.request_transition(request=request, name=name, actor=reviewer)
     return request
 
