@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from certportal import auth, health
 from portal.views import accounts, otp
+from reviews.admin import workspace as reviewer_workspace
 
 admin.site.site_header = "Certification back office"
 admin.site.site_title = "Certification back office"
@@ -18,6 +19,7 @@ urlpatterns = [
     path("accounts/otp/verify/", otp.otp_verify, name="otp_verify"),
     path("accounts/otp/setup/", otp.otp_setup, name="otp_setup"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", reviewer_workspace.landing, name="backoffice_landing"),  # reviewers: the queue
     path("admin/", admin.site.urls),
     # portal-urls (partner portal: /portal/ and /verify/)
     path("", include("portal.urls")),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from portal.views import dashboard, public, requests, wizard
+from portal.views import dashboard, findings, public, requests, wizard
 from portal.views import partners as partner_views
 
 app_name = "portal"
@@ -22,6 +22,7 @@ urlpatterns = [
     path("portal/requests/<int:pk>/withdraw/", requests.request_withdraw, name="request_withdraw"),
     path("portal/findings/<int:pk>/", requests.finding_thread, name="finding_thread"),
     path("portal/findings/<int:pk>/reply/", requests.finding_reply, name="finding_reply"),
+    path("portal/findings/<int:pk>/dispute/", findings.finding_dispute, name="finding_dispute"),
     path(
         "portal/documents/<int:pk>/download/",
         requests.document_download,

@@ -31,6 +31,7 @@ from portal.views.common import (
     state_label,
 )
 from reviews import selectors as review_selectors
+from reviews import workspace_page as review_workspace_page
 from reviews.services import finding_reply as finding_reply_service
 
 DEV, ADMIN = MemberRole.DEVELOPER, MemberRole.ADMIN
@@ -76,6 +77,8 @@ def _detail_context(
         "certificate": certificate,
         "listing": listing,
         "editable_draft": req.state == RequestState.DRAFT,
+        # Issue 15: what changed since the previous round / the last certified commit.
+        "changes": review_workspace_page.what_changed(req),
     }
 
 

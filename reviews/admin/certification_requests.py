@@ -15,9 +15,13 @@ from certifications.models import CertificationRequest
 from certportal.admin import StaffModelAdmin
 from reviews.admin.queue import ReviewQueueMixin
 from reviews.admin.review_page import RequestPageMixin
+from reviews.admin.workspace import WorkspaceMixin
+from reviews.admin.workspace_actions import WorkspaceActionsMixin
 
 
 @admin.register(CertificationRequest)
-class CertificationRequestAdmin(RequestPageMixin, ReviewQueueMixin, StaffModelAdmin):
+class CertificationRequestAdmin(
+    WorkspaceMixin, WorkspaceActionsMixin, RequestPageMixin, ReviewQueueMixin, StaffModelAdmin
+):
     def get_queryset(self, request: HttpRequest) -> QuerySet[CertificationRequest]:
         return cert_selectors.requests_for(user=request.user)

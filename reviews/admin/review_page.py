@@ -197,6 +197,8 @@ class RequestPageMixin:
             "sla_label": sla.STATUS_LABELS[sla_status],
             "sla_badge": SLA_BADGE[sla_status],
             "sla_days_left": sla.days_left(obj.sla_due_at, now),
+            # Issue 15's panels (reviews.admin.workspace_actions): seal approval, what changed.
+            **self.workspace_context(request, obj, reads),
         }
         return TemplateResponse(
             request, "admin/reviews/request_review.html", context, status=status

@@ -193,6 +193,8 @@ def build_world() -> World:
         "attachment": ticket.attachments.get(),
         "notification": notification,
         "viewer_membership": Membership.objects.get(user=viewer),
+        "reviewer_user": reviewer,
+        "seal_approval": certified.seal_approvals.get(),
         "invite_token": invite_token(partner_id=partner.pk, email="new@example.com", role="viewer"),
         "deploy_day": deployments.cycle_days_between(
             timezone.localdate(), timezone.localdate() + dt.timedelta(days=60)
