@@ -288,6 +288,29 @@ def seed_program(*, users: dict, stdout=None) -> None:
             stdout.write(f"Created demo partner {partner_name}")
     _ensure_every_state(stdout)
     seed_support(users)
+    seed_reviewers_workspace(users)
+
+
+def seed_reviewers_workspace(users: dict) -> None:
+    """Issue 15: reviewer capacities (so new submissions are assigned automatically) and a
+    few canned responses (idempotent)."""
+    from reviews.models import CannedResponse, ReviewerProfile
+
+    for username, capacity in (("reviewer", 6), ("reviewer2", 4)):
+        if username in users:
+            ReviewerProfile.objects.get_or_create(
+                user=users[username], defaults={"capacity": capacity}
+            )
+    if not CannedResponse.objects.exists():
+        CannedResponse.objects.create(
+            title="Steps to reproduce, please",
+            body="Could you send the exact steps, the browser and the account you used?",
+        )
+        CannedResponse.objects.create(
+            guideline=Guideline.objects.filter(code="G01").first(),
+            title="Critical bug blocks certification",
+            body="Guideline G01: certification cannot pass with a critical or major bug open.",
+        )
 
 
 def _ensure_every_state(stdout) -> None:

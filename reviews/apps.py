@@ -11,3 +11,8 @@ class ReviewsConfig(AppConfig):
         track("reviews.Finding", partner="request.integration.partner_id")
         track("reviews.FindingReply", partner="finding.request.integration.partner_id")
         track("reviews.RepoAccessGrant", partner="integration.partner_id")
+        # Issue 15: review rounds show on both request pages; canned responses are
+        # reference data; a reviewer's settings change their own pages.
+        track("reviews.ReviewRound", partner="request.integration.partner_id")
+        track("reviews.CannedResponse", everywhere=True)
+        track("reviews.ReviewerProfile", user="user_id")

@@ -57,7 +57,9 @@ class QueueFilters:
         area = params.get("area", "")
         kind = params.get("kind", "")
         raw = params.get("reviewer", "")
-        reviewer = int(raw) if raw.isdigit() and int(raw) in reviewer_ids else None
+        # Only ASCII digits: "²".isdigit() is true but int() refuses it.
+        wanted = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else None
+        reviewer = wanted if wanted in reviewer_ids else None
         return cls(
             product_area=area if area in ProductArea.values else "",
             kind=kind if kind in RequestKind.values else "",
@@ -145,7 +147,7 @@ def queue_rows(
                 sla_status=status,
                 sla_label=sla.STATUS_LABELS[status],
                 sla_text=_sla_text(status, r.sla_due_at, now),
-                can_claim=can_claim and r.assigned_reviewer_id != user.pk,
+                can_claim=can_claim and r.assigned_reviewer_id is None,
             )
         )
     return rows

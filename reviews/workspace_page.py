@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, Value
 
 from certifications import permissions as cert_perms
 from certifications.enums import RequestKind, RequestState
@@ -72,7 +72,7 @@ def canned_for(finding: Finding, catalogue: dict[int | None, list[CannedResponse
 
 @dataclass
 class WhatChanged:
-    rounds: list[ReviewRound]
+    rounds: list[Round]
     current_sha: str
     previous_sha: str
     certified_sha: str
@@ -84,16 +84,37 @@ class WhatChanged:
     is_minor: bool = False
 
 
-def last_certified_commit(request: CertificationRequest) -> str:
-    """The commit of the integration's newest seal other than this request's own."""
-    return (
+@dataclass(frozen=True)
+class Round:
+    number: int
+    commit_sha: str
+    started_at: Any
+    transition: str
+
+
+def rounds_and_certified_commit(request: CertificationRequest) -> tuple[list[Round], str]:
+    """The request's review rounds (oldest first) and the commit of the integration's
+    newest seal other than this request's own, in one query (a UNION: an integration has
+    a handful of certificates)."""
+    rounds = ReviewRound.objects.filter(request=request).values_list(
+        "number", "commit_sha", "started_at", "transition"
+    )
+    seals = (
         Certificate.objects.filter(request__integration_id=request.integration_id)
         .exclude(request_id=request.pk)
-        .order_by("-issued_at")
-        .values_list("commit_sha", flat=True)
-        .first()
-        or ""
+        .values_list(Value(0), "commit_sha", "issued_at", Value(CERTIFIED_ROW))
     )
+    rows = [Round(*row) for row in rounds.union(seals, all=True)]
+    seal_rows = sorted(
+        (r for r in rows if r.transition == CERTIFIED_ROW), key=lambda r: r.started_at
+    )
+    return (
+        sorted((r for r in rows if r.transition != CERTIFIED_ROW), key=lambda r: r.number),
+        seal_rows[-1].commit_sha if seal_rows else "",
+    )
+
+
+CERTIFIED_ROW = "_certified"
 
 
 def what_changed(
@@ -103,14 +124,13 @@ def what_changed(
     commit → now), from the compare cache or GitHub (once per commit pair). With
     `findings` (the reviewer's page), the re-test checklist: the findings raised before
     the current round that still need verifying."""
-    rounds = list(request.rounds.order_by("number"))
+    rounds, certified = rounds_and_certified_commit(request)
     current = request.commit_sha
     previous = (
         next((r.commit_sha for r in reversed(rounds[:-1]) if r.commit_sha != current), "")
         if rounds
         else ""
     )
-    certified = last_certified_commit(request)
     repo = request.integration.github_repo
     pairs = [(b, current) for b in (previous, certified) if b and current and b != current]
     cached = (

@@ -13,6 +13,9 @@ Django's autodiscovery imports `reviews.admin`; importing `certification_request
   `reviews.request_page`);
 - `certification_requests`: the registered CertificationRequest admin joining those two halves;
 - `records`: the plain Finding, FindingReply and RepoAccessGrant admins;
+- `workspace`, `workspace_actions`, `workspace_records` (issue 15): the reviewers' queue
+  and landing page, reviewer settings, the request page's seal-approval / thread /
+  what-changed actions, and the lists of their records;
 - `common`: SLA badges, the reviewer list, the permission-cache load.
 
 The fixes of library admin views (django-otp's devices, the changelist's date hierarchy)
@@ -34,20 +37,30 @@ from reviews.admin.review_page import (
     FindingStatusForm,
     TransitionForm,
 )
+from reviews.admin.workspace_records import (
+    CannedResponseAdmin,
+    CompareCacheAdmin,
+    ReviewerProfileAdmin,
+    ReviewRoundAdmin,
+)
 
 __all__ = [
     "SLA_BADGE",
     "TRANSITION_LABELS",
     "AssignedReviewerFilter",
+    "CannedResponseAdmin",
     "CappedCountPaginator",
     "CertificationRequestAdmin",
+    "CompareCacheAdmin",
     "FindingAdmin",
     "FindingForm",
     "FindingReplyAdmin",
     "FindingStatusForm",
     "PartnerFilter",
     "RepoAccessGrantAdmin",
+    "ReviewRoundAdmin",
     "ReviewerChoiceForm",
+    "ReviewerProfileAdmin",
     "SlaStatusFilter",
     "TransitionForm",
 ]

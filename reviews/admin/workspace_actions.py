@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpR
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path
 
+from certifications import permissions as cert_perms
 from certifications import services as cert_services
 from certifications.models import (
     NOTE_MAX_LENGTH,
@@ -80,9 +81,12 @@ class WorkspaceActionsMixin:
     def workspace_context(self, request: HttpRequest, obj: CertificationRequest, reads: Any):
         """What the request page's issue-15 includes read (one query each)."""
         findings = list(reads.findings)
-        catalogue = workspace_page.canned_by_guideline()
-        for finding in findings:
-            finding.canned_options = workspace_page.canned_for(finding, catalogue)
+        # Canned responses are offered on the reply form, which only the assigned
+        # reviewer gets: no query for anyone else, nor without findings.
+        if findings and cert_perms.is_assigned_reviewer(obj, request.user):
+            catalogue = workspace_page.canned_by_guideline()
+            for finding in findings:
+                finding.canned_options = workspace_page.canned_for(finding, catalogue)
         return {
             "seal": workspace_page.seal_panel(obj, request.user),
             "changes": workspace_page.what_changed(obj, findings=findings),
