@@ -31,6 +31,7 @@ class RequestState(models.TextChoices):
     PUBLISHED = "published", "Published"
     WITHDRAWN = "withdrawn", "Withdrawn"
     REJECTED = "rejected", "Rejected"
+    REVOKED = "revoked", "Seal revoked"
 
 
 # The vendor is working (the SLA clock runs).
@@ -63,6 +64,7 @@ NEXT_STEP = {
     RequestState.PUBLISHED: "Certified and listed on the marketplace.",
     RequestState.WITHDRAWN: "Withdrawn. Start a new request for this version when you are ready.",
     RequestState.REJECTED: "Rejected. The timeline explains why; contact your partner manager before resubmitting.",
+    RequestState.REVOKED: "The seal of this version was revoked; the timeline explains why. Contact your partner manager.",
 }
 
 

@@ -19,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 # Transitions that change who should read the repository, or what must exist in it.
 SYNC_TRANSITIONS = frozenset(
-    {"submit", "resubmit", "intake_ok", "cr_pass", "publish", "withdraw", "reject"}
+    {"submit", "resubmit", "intake_ok", "cr_pass", "publish", "withdraw", "reject", "revoke"}
 )
 
 

@@ -11,9 +11,10 @@ from typing import Any
 from django.db.models import Q, Value
 
 from certifications import permissions as cert_perms
-from certifications.enums import RequestKind, RequestState
+from certifications.enums import RequestKind
 from certifications.models import Certificate, CertificationRequest, SealAction, SealApproval
 from certifications.models.approvals import two_person_rule_on
+from certifications.services.approvals import SEAL_SOURCES
 from certportal import roles
 from reviews.change_rules import MajorFlag, looks_major, touched_areas
 from reviews.models import CannedResponse, CompareCache, Finding, ReviewRound
@@ -22,6 +23,7 @@ from reviews.services.rounds import CompareOutcome, compare_commits_cached
 
 @dataclass(frozen=True)
 class SealPanel:
+    action: str
     rule_on: bool
     approval: SealApproval | None
     can_ask: bool
@@ -30,11 +32,15 @@ class SealPanel:
 
 
 def seal_panel(request: CertificationRequest, user: Any) -> SealPanel | None:
-    """The two-person rule's state on a request in code review (None elsewhere)."""
-    if request.state != RequestState.CODE_REVIEW or not two_person_rule_on():
+    """The two-person rule's state on a request whose next seal action (certify from code
+    review, revoke from certified or published) needs a second approval; None elsewhere."""
+    if not two_person_rule_on():
+        return None
+    action = next((a for a, states in SEAL_SOURCES.items() if request.state in states), None)
+    if action is None:
         return None
     asks = list(
-        SealApproval.objects.filter(request=request, action=SealAction.CERTIFY)
+        SealApproval.objects.filter(request=request, action=action)
         .select_related("requested_by", "decided_by")
         .order_by("-requested_at", "-id")[:10]
     )
@@ -46,10 +52,16 @@ def seal_panel(request: CertificationRequest, user: Any) -> SealPanel | None:
         ),
         None,
     )
+    may_ask = (
+        cert_perms.is_assigned_reviewer(request, user)
+        if action == SealAction.CERTIFY
+        else cert_perms.is_reviewer_or_manager(request, user)
+    )
     return SealPanel(
+        action=action,
         rule_on=True,
         approval=live,
-        can_ask=live is None and cert_perms.is_assigned_reviewer(request, user),
+        can_ask=live is None and may_ask,
         can_decide=live is not None
         and live.pending
         and roles.is_reviewer(user)
@@ -96,12 +108,16 @@ def rounds_and_certified_commit(request: CertificationRequest) -> tuple[list[Rou
     """The request's review rounds (oldest first) and the commit of the integration's
     newest seal other than this request's own, in one query (a UNION: an integration has
     a handful of certificates)."""
-    rounds = ReviewRound.objects.filter(request=request).values_list(
-        "number", "commit_sha", "started_at", "transition"
+    # No ORDER BY in the parts of a UNION (SQLite refuses it): sorted below.
+    rounds = (
+        ReviewRound.objects.filter(request=request)
+        .order_by()
+        .values_list("number", "commit_sha", "started_at", "transition")
     )
     seals = (
         Certificate.objects.filter(request__integration_id=request.integration_id)
         .exclude(request_id=request.pk)
+        .order_by()
         .values_list(Value(0), "commit_sha", "issued_at", Value(CERTIFIED_ROW))
     )
     rows = [Round(*row) for row in rounds.union(seals, all=True)]

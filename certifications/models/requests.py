@@ -45,6 +45,7 @@ class CertificationRequest(ConcurrentTransitionMixin, models.Model):
     draft -submit-> submitted -intake_ok-> user_testing -ut_pass-> code_review -cr_pass-> certified -publish-> published
     submitted -intake_incomplete-> changes_requested; user_testing -ut_changes-> changes_requested;
     code_review -cr_changes-> changes_requested; changes_requested -resubmit-> user_testing;
+    certified/published -revoke-> revoked (a second reviewer's approval, issue 15);
     draft/submitted/changes_requested -withdraw-> withdrawn; open review states -reject-> rejected;
     submitted/user_testing/code_review -hold-> on_hold -resume-> (the state it was held in).
     """
@@ -266,6 +267,16 @@ class CertificationRequest(ConcurrentTransitionMixin, models.Model):
         permission=perms.is_manager,
     )
     def publish(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=[RequestState.CERTIFIED, RequestState.PUBLISHED],
+        target=RequestState.REVOKED,
+        conditions=[two_person_rule(SealAction.REVOKE)],
+        permission=perms.is_reviewer_or_manager,
+    )
+    def revoke(self) -> None:
         pass
 
     @transition(

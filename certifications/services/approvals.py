@@ -29,8 +29,12 @@ from certportal.outbox import notify
 TWO_PERSON_UNMET = (
     "A second reviewer must approve the certification first: ask for a second approval."
 )
+TWO_PERSON_UNMET_REVOKE = (
+    "A second reviewer must approve revoking the seal first: ask for a second approval."
+)
 
-# The states each seal action starts from (the source of its transitions).
+# The states each seal action starts from (the sources of its transitions): a new
+# transition into `certified` (e.g. from documentation review) adds its source here.
 SEAL_SOURCES = {
     SealAction.CERTIFY: (RequestState.CODE_REVIEW,),
     SealAction.REVOKE: (RequestState.CERTIFIED, RequestState.PUBLISHED),
@@ -185,3 +189,15 @@ def seal_approval_spend(request: CertificationRequest, action: str, *, at: dt.da
         used_at__isnull=True,
         commit_sha=request.commit_sha,
     ).update(used_at=at)
+
+
+def seal_revoke(request: CertificationRequest, *, at: dt.datetime) -> None:
+    """The `revoke` transition's side effects (in its transaction): the version's seal is
+    marked revoked (the public verification page says so) and the integration's listing
+    comes off the marketplace when it shows this seal."""
+    from certifications.models import Certificate, Listing
+
+    Certificate.objects.filter(request=request, revoked_at__isnull=True).update(revoked_at=at)
+    Listing.objects.filter(
+        integration_id=request.integration_id, certificate__request=request
+    ).delete()

@@ -103,8 +103,9 @@ EVENT_SUBJECTS = {
     "reject": "{r} was rejected",
     "hold": "{r} is on hold",
     "resume": "{r} review resumed",
+    "revoke": "{r}: the seal was revoked",
 }
-COMMENT_REQUIRED = {"intake_incomplete", "ut_changes", "cr_changes", "reject", "hold"}
+COMMENT_REQUIRED = {"intake_incomplete", "ut_changes", "cr_changes", "reject", "hold", "revoke"}
 
 
 def _notify_transition(request: CertificationRequest, name: str, comment: str) -> None:
@@ -143,6 +144,8 @@ def request_transition(
             unmet = "Resolve or verify every open finding of this stage first."
         if name == "cr_pass" and not locked.open_findings(stage="code_review"):
             unmet = approvals.TWO_PERSON_UNMET  # the only other condition
+        if name == "revoke":
+            unmet = approvals.TWO_PERSON_UNMET_REVOKE
         if name == "resubmit":
             kwargs.setdefault("commit_sha", locked.commit_sha)
             kwargs.setdefault("change_summary", comment)
@@ -172,6 +175,9 @@ def request_transition(
             _issue_certificate(locked, at=now)
         if name == "publish":
             _publish_listing(locked, at=now)
+        if name == "revoke":
+            approvals.seal_approval_spend(locked, SealAction.REVOKE, at=now)
+            approvals.seal_revoke(locked, at=now)
         _notify_transition(locked, name, comment)
     return locked
 

@@ -48,6 +48,7 @@ TRANSITION_LABELS = {
     "resume": "Resume the review",
     "withdraw": "Withdraw",
     "resubmit": "Resubmit",
+    "revoke": "Revoke the seal",
 }
 
 

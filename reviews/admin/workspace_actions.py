@@ -105,6 +105,9 @@ class WorkspaceActionsMixin:
             cert_services.seal_approval_request(
                 request=obj,
                 actor=request.user,
+                action=SealAction.REVOKE
+                if request.POST.get("action") == SealAction.REVOKE
+                else SealAction.CERTIFY,
                 comment=request.POST.get("comment", "")[:NOTE_MAX_LENGTH],
             )
         except ProgramError as exc:

@@ -416,3 +416,37 @@ def test_minor_update_touching_templates_is_flagged_on_the_page(
         ("UI templates", ("templates/player.html",))
     ]
     assert changes.areas == [("src/", 1), ("templates/", 1)]
+
+
+def test_revoking_a_seal_needs_a_second_approval(
+    in_code_review, reviewer, other_reviewer, manager, client
+):
+    from certifications.models import Certificate, Listing
+    from tests.factories import certify
+
+    request = certify(in_code_review, reviewer=reviewer)
+    request = cert_services.request_transition(request=request, name="publish", actor=manager)
+    with pytest.raises(ProgramError, match="revoking the seal"):
+        cert_services.request_transition(
+            request=request, name="revoke", actor=manager, comment="Security hole"
+        )
+    approval = cert_services.seal_approval_request(
+        request=request, actor=manager, action="revoke", comment="CVE in the plugin"
+    )
+    with pytest.raises(ProgramError, match="cannot approve"):  # the assigned reviewer
+        cert_services.seal_approval_decide(approval=approval, actor=reviewer, approve=True)
+    cert_services.seal_approval_decide(approval=approval, actor=other_reviewer, approve=True)
+    request = cert_services.request_transition(
+        request=request, name="revoke", actor=manager, comment="Security hole"
+    )
+    assert request.state == RequestState.REVOKED
+    certificate = Certificate.objects.get(request=request)
+    assert certificate.revoked_at is not None
+    assert not Listing.objects.filter(integration_id=request.integration_id).exists()
+    body = client.get(f"/verify/{certificate.verification_code}/").content.decode()
+    assert "Revoked" in body
+    assert list(request.log.values_list("transition", flat=True))[-3:] == [
+        "revoke_approval_asked",
+        "revoke_approval_approved",
+        "revoke",
+    ]
