@@ -19,6 +19,7 @@ from certifications.models import (
     NOTE_MAX_LENGTH,
     TEXT_MAX_LENGTH,
     CertificationRequest,
+    SealAction,
     SealApproval,
 )
 from certportal.errors import ProgramError
