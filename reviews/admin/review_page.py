@@ -240,7 +240,12 @@ class RequestPageMixin:
         obj = self._get_request(request, pk)
         if request.method == "POST":
             try:
-                cert_services.request_assign(request=obj, reviewer=request.user, actor=request.user)
+                review_services.assignment_set(
+                    request=obj,
+                    reviewer=request.user,
+                    actor=request.user,
+                    reason=request.POST.get("reason", "")[:NOTE_MAX_LENGTH],
+                )
             except ProgramError as exc:
                 self._fail(request, exc)
             else:

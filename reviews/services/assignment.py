@@ -206,6 +206,8 @@ def assignment_set(
             .select_related("integration", "assigned_reviewer")
             .get(pk=request.pk)
         )
+        if locked.state == RequestState.DRAFT:
+            raise ReviewError("Only submitted requests can be assigned.", code="wrong_state")
         if locked.state not in OPEN_STATES:
             raise ReviewError(
                 f"{locked}: only open requests can be assigned (it is "

@@ -133,7 +133,7 @@ def test_claim_and_bulk_assign_with_a_reason(client, reviewer, other_reviewer, m
     )
     body = response.content.decode()
     assert "Assigned 2 requests to" in body
-    assert "only open requests can be assigned" in body  # the draft
+    assert "Only submitted requests can be assigned." in body  # the draft
     target.refresh_from_db()
     assert target.assigned_reviewer == other_reviewer
     assert TransitionLog.objects.filter(request=target).last().comment.endswith(": Balance")
