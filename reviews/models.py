@@ -37,7 +37,7 @@ class Finding(models.Model):
     title = models.CharField(max_length=200)
     reviewer_note = models.TextField(max_length=TEXT_MAX_LENGTH)
     dispute_state = models.CharField(
-        max_length=12, blank=True, default="", choices=DisputeState.choices
+        max_length=12, blank=True, default="", db_default="", choices=DisputeState.choices
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -64,8 +64,11 @@ class FindingReply(models.Model):
     at = models.DateTimeField(auto_now_add=True)
     # Internal notes are for reviewers only: partner pages, e-mails and the partner API
     # read replies through `reviews.selectors.partner_replies`, which leaves them out.
-    kind = models.CharField(max_length=20, default="reply", choices=ReplyKind.choices)
-    internal = models.BooleanField(default=False)
+    # db_default too: bulk loaders (seed_scale) insert rows without these columns.
+    kind = models.CharField(
+        max_length=20, default="reply", db_default="reply", choices=ReplyKind.choices
+    )
+    internal = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["at", "id"]
