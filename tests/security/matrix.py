@@ -132,6 +132,9 @@ EXPECT: dict[str, Expect] = {
     "admin-model:change": Expect(NOBODY, NOBODY, maybe=STAFF),
     # The request "change" page is the review page (read-only, POST re-renders it).
     "admin-model:change@certifications.certificationrequest": Expect(STAFF, STAFF),
+    # Canned responses are the reviewers' own reference text (issue 15): reviewers and
+    # managers add and edit them.
+    "admin-model:add@reviews.cannedresponse": Expect(QUEUE, QUEUE),
     "admin-model:history": Expect(NOBODY, NOBODY, maybe=STAFF),
     "admin-model:delete": Expect(NOBODY, NOBODY),
     "admin-model:redirect": Expect(STAFF, STAFF),
