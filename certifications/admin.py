@@ -12,6 +12,7 @@ from certifications.models import (
     Guideline,
     Integration,
     Listing,
+    SealApproval,
     TestEnvironment,
     TransitionLog,
 )
@@ -100,3 +101,12 @@ class ListingAdmin(StaffModelAdmin):
     list_display = ("title", "integration", "certificate", "published_at")
     list_select_related = ("integration", "certificate")
     search_fields = ("title", "integration__name")
+
+
+@admin.register(SealApproval)
+class SealApprovalAdmin(StaffModelAdmin):
+    """The two-person rule's record (read-only: written by certifications.services.approvals)."""
+
+    list_display = ("request", "action", "requested_by", "decided_by", "approved", "used_at")
+    list_filter = ("action", "approved")
+    list_select_related = ("request__integration", "requested_by", "decided_by")

@@ -18,3 +18,4 @@ class CertificationsConfig(AppConfig):
         track("certifications.Certificate", partner="request.integration.partner_id", verify=True)
         track("certifications.Listing", partner="integration.partner_id", verify=True)
         track("certifications.Guideline", everywhere=True)
+        track("certifications.SealApproval", partner="request.integration.partner_id")

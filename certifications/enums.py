@@ -32,6 +32,7 @@ class RequestState(models.TextChoices):
     PUBLISHED = "published", "Published"
     WITHDRAWN = "withdrawn", "Withdrawn"
     REJECTED = "rejected", "Rejected"
+    REVOKED = "revoked", "Seal revoked"
 
 
 # The vendor is working (the SLA clock runs).
@@ -75,6 +76,7 @@ NEXT_STEP = {
     RequestState.PUBLISHED: "Certified and listed on the marketplace.",
     RequestState.WITHDRAWN: "Withdrawn. Start a new request for this version when you are ready.",
     RequestState.REJECTED: "Rejected. The timeline explains why; contact your partner manager before resubmitting.",
+    RequestState.REVOKED: "The seal of this version was revoked; the timeline explains why. Contact your partner manager.",
 }
 
 
@@ -154,6 +156,9 @@ class FindingStatus(models.TextChoices):
     ADDRESSED = "addressed", "Addressed by partner"
     VERIFIED = "verified", "Verified"
     WONT_FIX = "wont_fix", "Won't fix"
+    # The partner disputed the finding and the reviewer accepted: not a defect (the
+    # program's false-positive path). It no longer blocks its stage.
+    DISMISSED = "dismissed", "Not a defect (dispute accepted)"
 
 
 # A finding blocks its stage until a reviewer verifies it (or accepts it as won't fix);

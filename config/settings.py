@@ -265,6 +265,9 @@ SLA_DUE_SOON_DAYS = env.int("SLA_DUE_SOON_DAYS", default=3)
 DEPLOYMENT_CYCLE_ANCHOR = env.str("DEPLOYMENT_CYCLE_ANCHOR", default="2026-01-05")
 DEPLOYMENT_CYCLE_DAYS = env.int("DEPLOYMENT_CYCLE_DAYS", default=14)
 DEPLOYMENT_CUTOFF_DAYS = env.int("DEPLOYMENT_CUTOFF_DAYS", default=3)
+# Reviewers' workspace (issue 15): certifying or revoking needs a second reviewer's approval.
+SEAL_TWO_PERSON_RULE = env.bool("SEAL_TWO_PERSON_RULE", default=True)
+REVIEW_AUTO_ASSIGN = env.bool("REVIEW_AUTO_ASSIGN", default=True)
 
 # --- Auth -----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

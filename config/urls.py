@@ -7,6 +7,7 @@ from django.urls import include, path
 from certportal import auth, health
 from portal.views import accounts, otp
 from reviews import views as review_views
+from reviews.admin import workspace as reviewer_workspace
 from reviews.admin.profile import staff_profile_view
 
 admin.site.site_header = "Certification back office"
@@ -21,6 +22,7 @@ urlpatterns = [
     path("accounts/otp/setup/", otp.otp_setup, name="otp_setup"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/profile/", staff_profile_view, name="staff_profile"),
+    path("admin/", reviewer_workspace.landing, name="backoffice_landing"),  # reviewers: the queue
     path("admin/", admin.site.urls),
     # portal-urls (partner portal: /portal/ and /verify/)
     path("", include("portal.urls")),

@@ -20,6 +20,7 @@ from certifications.enums import (
     RequestState,
 )
 from certifications.models import Guideline
+from certportal import roles
 from devtools.demo_applications import seed_applications
 from partners import services as partner_services
 from partners.enums import MemberRole
@@ -190,6 +191,21 @@ def _package(request, actor) -> None:
         )
 
 
+def _second_approval(request, *, asked_by) -> None:
+    """The two-person rule: another demo reviewer approves the certification."""
+    from django.contrib.auth import get_user_model
+
+    second = (
+        get_user_model()
+        .objects.exclude(pk=asked_by.pk)
+        .filter(is_staff=True, groups__name=roles.REVIEWER)
+        .order_by("username")
+        .first()
+    )
+    approval = cert_services.seal_approval_request(request=request, actor=asked_by)
+    cert_services.seal_approval_decide(approval=approval, actor=second, approve=True)
+
+
 def _run(request, steps: list[str], *, admin, reviewer, manager) -> None:
     for step in steps:
         if step == "submit":
@@ -218,6 +234,8 @@ def _run(request, steps: list[str], *, admin, reviewer, manager) -> None:
             )
         else:
             comment = ""
+        if step == "cr_pass":
+            _second_approval(request, asked_by=reviewer)
         request = cert_services.request_transition(
             request=request, name=step, actor=actor, comment=comment
         )
@@ -275,6 +293,29 @@ def seed_program(*, users: dict, stdout=None) -> None:
     _ensure_every_state(stdout)
     seed_support(users)
     seed_applications()
+    seed_reviewers_workspace(users)
+
+
+def seed_reviewers_workspace(users: dict) -> None:
+    """Issue 15: reviewer capacities (so new submissions are assigned automatically) and a
+    few canned responses (idempotent)."""
+    from reviews.models import CannedResponse, ReviewerProfile
+
+    for username, capacity in (("reviewer", 6), ("reviewer2", 4)):
+        if username in users:
+            ReviewerProfile.objects.get_or_create(
+                user=users[username], defaults={"capacity": capacity}
+            )
+    if not CannedResponse.objects.exists():
+        CannedResponse.objects.create(
+            title="Steps to reproduce, please",
+            body="Could you send the exact steps, the browser and the account you used?",
+        )
+        CannedResponse.objects.create(
+            guideline=Guideline.objects.filter(code="G01").first(),
+            title="Critical bug blocks certification",
+            body="Guideline G01: certification cannot pass with a critical or major bug open.",
+        )
 
 
 def _ensure_every_state(stdout) -> None:

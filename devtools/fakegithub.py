@@ -86,6 +86,8 @@ class FakeRepo:
     invitations: dict[int, FakeInvitation] = field(default_factory=dict)
     trees: dict[str, dict[str, bytes]] = field(default_factory=dict)  # commit -> path -> bytes
     blob_ids: set[str] = field(default_factory=set)
+    # Linear history for the compare API: (sha, message, {path: status}) oldest first.
+    history: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
 
     @property
     def full_name(self) -> str:
@@ -246,6 +248,33 @@ class FakeGitHub:
             repo.trees[sha.lower()] = tree
             repo.commits.add(sha.lower())
             return ids
+
+    def add_commit(
+        self,
+        full_name: str,
+        sha: str,
+        *,
+        message: str = "Change",
+        files: dict[str, str] | list[str] | tuple[str, ...] = (),
+    ) -> None:
+        """Append a commit to the repository's (linear) history; `files` are the paths it
+        touched, as a list (all "modified") or a dict path -> added/modified/removed."""
+        changed = dict(files) if isinstance(files, dict) else dict.fromkeys(files, "modified")
+        with self._lock:
+            repo = self._by_name(full_name)
+            if repo is None:
+                raise KeyError(full_name)
+            repo.commits.add(sha.lower())
+            repo.history.append((sha.lower(), message, changed))
+
+    def drop_commit(self, full_name: str, sha: str) -> None:
+        """Forget a commit, as a force-push does: compares naming it answer 404."""
+        with self._lock:
+            repo = self._by_name(full_name)
+            if repo is None:
+                raise KeyError(full_name)
+            repo.commits.discard(sha.lower())
+            repo.history = [h for h in repo.history if h[0] != sha.lower()]
 
     def repo(self, full_name: str) -> FakeRepo:
         """The current repo by name (case-insensitive); KeyError if unknown."""
@@ -609,6 +638,9 @@ class FakeGitHub:
                 return self._readme(repo)
             case "GET", ["commits", sha]:
                 return self._commit(repo, sha)
+            case "GET", ["compare", basehead] if "..." in basehead:
+                base, head = basehead.split("...", 1)
+                return self._compare(repo, base, head)
             case "GET", ["collaborators"]:
                 items = [
                     self._collaborator_json(login, perm)
@@ -766,6 +798,71 @@ class FakeGitHub:
                 "parents": [],
                 "files": [],
                 "stats": {"additions": 0, "deletions": 0, "total": 0},
+            },
+        )
+
+    def _compare(self, repo: FakeRepo, base: str, head: str) -> _Response:
+        """GitHub's compare shape (the fields callers read): status, ahead/behind, total
+        commits, commits with their messages, files with status and counts, the links.
+        A commit the history does not hold (force-pushed away) is GitHub's bare 404."""
+        index = {sha: i for i, (sha, _m, _f) in enumerate(repo.history)}
+
+        def find(ref: str) -> int | None:
+            ref = ref.lower()
+            return next((i for sha, i in index.items() if sha.startswith(ref)), None)
+
+        b, h = find(base), find(head)
+        if b is None or h is None or len(base) < 7 or len(head) < 7:
+            raise _NotFoundError
+        web = f"{self.base_url}/{repo.full_name}"
+        api = f"{self.base_url}/repos/{repo.full_name}"
+        between = repo.history[b + 1 : h + 1] if h > b else []
+        files: dict[str, str] = {}
+        for _sha, _message, changed in between:
+            files.update(changed)
+        status = "identical" if h == b else ("ahead" if h > b else "behind")
+        base_sha, head_sha = repo.history[b][0], repo.history[h][0]
+
+        def commit_json(sha: str, message: str) -> dict[str, Any]:
+            return {
+                "sha": sha,
+                "url": f"{api}/commits/{sha}",
+                "html_url": f"{web}/commit/{sha}",
+                "commit": {
+                    "message": message,
+                    "author": {"name": "Partner Dev", "date": "2026-01-01T00:00:00Z"},
+                },
+            }
+
+        return _Response(
+            200,
+            {
+                "url": f"{api}/compare/{base}...{head}",
+                "html_url": f"{web}/compare/{base}...{head}",
+                "permalink_url": f"{web}/compare/{repo.owner}:{base_sha}...{repo.owner}:{head_sha}",
+                "diff_url": f"{web}/compare/{base}...{head}.diff",
+                "patch_url": f"{web}/compare/{base}...{head}.patch",
+                "base_commit": commit_json(base_sha, repo.history[b][1]),
+                "merge_base_commit": commit_json(base_sha, repo.history[b][1]),
+                "status": status,
+                "ahead_by": max(h - b, 0),
+                "behind_by": max(b - h, 0),
+                "total_commits": len(between),
+                "commits": [commit_json(sha, message) for sha, message, _f in between],
+                "files": [
+                    {
+                        "sha": hashlib.sha1(path.encode()).hexdigest(),  # noqa: S324 - a fake blob id
+                        "filename": path,
+                        "status": state,
+                        "additions": 0 if state == "removed" else 3,
+                        "deletions": 0 if state == "added" else 1,
+                        "changes": 4,
+                        "blob_url": f"{web}/blob/{head_sha}/{path}",
+                        "raw_url": f"{web}/raw/{head_sha}/{path}",
+                        "contents_url": f"{api}/contents/{path}?ref={head_sha}",
+                    }
+                    for path, state in sorted(files.items())
+                ],
             },
         )
 

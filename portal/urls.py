@@ -5,6 +5,7 @@ from django.urls import include, path
 from portal.views import (
     apply,
     dashboard,
+    findings,
     intake,
     marketplace,
     public,
@@ -37,6 +38,7 @@ urlpatterns = [
     ),
     path("portal/findings/<int:pk>/", requests.finding_thread, name="finding_thread"),
     path("portal/findings/<int:pk>/reply/", requests.finding_reply, name="finding_reply"),
+    path("portal/findings/<int:pk>/dispute/", findings.finding_dispute, name="finding_dispute"),
     path(
         "portal/documents/<int:pk>/download/",
         requests.document_download,

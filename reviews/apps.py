@@ -25,3 +25,8 @@ class ReviewsConfig(AppConfig):
                 blockers=intake.intake_blockers, record_override=intake.intake_record_override
             ),
         )
+        # Issue 15: review rounds show on both request pages; canned responses are
+        # reference data; a reviewer's settings change their own pages.
+        track("reviews.ReviewRound", partner="request.integration.partner_id")
+        track("reviews.CannedResponse", everywhere=True)
+        track("reviews.ReviewerProfile", user="user_id")

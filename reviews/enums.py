@@ -9,10 +9,12 @@ from certifications.enums import FindingStage, FindingStatus
 
 __all__ = [
     "BLOCKING_STATUSES",
+    "DisputeState",
     "FindingCategory",
     "FindingSeverity",
     "FindingStage",
     "FindingStatus",
+    "ReplyKind",
 ]
 
 
@@ -31,3 +33,19 @@ class FindingSeverity(models.TextChoices):
     MAJOR = "major", "Major"
     MINOR = "minor", "Minor"
     SUGGESTION = "suggestion", "Suggestion"
+
+
+class ReplyKind(models.TextChoices):
+    REPLY = "reply", "Reply"
+    QUESTION = "question", "Question"
+    INTERNAL = "internal", "Internal note"
+    DISPUTE = "dispute", "Dispute"
+    DISPUTE_ACCEPTED = "dispute_accepted", "Dispute accepted"
+    DISPUTE_REJECTED = "dispute_rejected", "Dispute rejected"
+
+
+class DisputeState(models.TextChoices):
+    NONE = "", "No dispute"
+    OPEN = "open", "Disputed, waiting for the reviewer"
+    ACCEPTED = "accepted", "Dispute accepted"
+    REJECTED = "rejected", "Dispute rejected"

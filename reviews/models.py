@@ -4,7 +4,14 @@ from django.conf import settings
 from django.db import models
 
 from certifications.models import TEXT_MAX_LENGTH
-from reviews.enums import FindingCategory, FindingSeverity, FindingStage, FindingStatus
+from reviews.enums import (
+    DisputeState,
+    FindingCategory,
+    FindingSeverity,
+    FindingStage,
+    FindingStatus,
+    ReplyKind,
+)
 
 
 class Finding(models.Model):
@@ -29,6 +36,9 @@ class Finding(models.Model):
     )
     title = models.CharField(max_length=200)
     reviewer_note = models.TextField(max_length=TEXT_MAX_LENGTH)
+    dispute_state = models.CharField(
+        max_length=12, blank=True, default="", db_default="", choices=DisputeState.choices
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -52,9 +62,17 @@ class FindingReply(models.Model):
     )
     body = models.TextField(max_length=TEXT_MAX_LENGTH)
     at = models.DateTimeField(auto_now_add=True)
+    # Internal notes are for reviewers only: partner pages, e-mails and the partner API
+    # read replies through `reviews.selectors.partner_replies`, which leaves them out.
+    # db_default too: bulk loaders (seed_scale) insert rows without these columns.
+    kind = models.CharField(
+        max_length=20, default="reply", db_default="reply", choices=ReplyKind.choices
+    )
+    internal = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["at", "id"]
+        indexes = [models.Index(fields=["finding", "internal", "at"], name="reply_finding_int_at")]
 
     def __str__(self) -> str:
         return f"Reply to finding {self.finding_id}"
@@ -261,3 +279,115 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} {self.delivery_id}"
+
+
+# --- Reviewers' workspace (issue 15) --------------------------------------------------------
+
+
+class CannedResponse(models.Model):
+    """A reviewer's stock text, offered on the reply form of findings that cite its
+    guideline (or on every finding, without one)."""
+
+    guideline = models.ForeignKey(
+        "certifications.Guideline",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="Offered on findings citing this guideline; empty: on every finding.",
+    )
+    title = models.CharField(max_length=120)
+    body = models.TextField(max_length=TEXT_MAX_LENGTH)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["guideline__code", "title", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ReviewerProfile(models.Model):
+    """What automatic assignment knows of a reviewer: the capacity a manager set (open
+    requests at once; 0 keeps them out of automatic assignment), out-of-office dates and
+    the partners they declared a conflict of interest with."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviewer_profile"
+    )
+    capacity = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="Open requests this reviewer takes at once (set by a partner manager); "
+        "0 keeps them out of automatic assignment.",
+    )
+    away_from = models.DateField(null=True, blank=True)
+    away_until = models.DateField(null=True, blank=True)
+    conflicts = models.ManyToManyField(
+        "partners.Partner",
+        blank=True,
+        related_name="+",
+        help_text="Partners this reviewer declared a conflict of interest with.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(away_from__isnull=True)
+                | models.Q(away_until__isnull=True)
+                | models.Q(away_until__gte=models.F("away_from")),
+                name="reviewerprofile_away_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Reviewer profile of {self.user}"
+
+    def is_away(self, on) -> bool:
+        if self.away_from is None:
+            return False
+        return self.away_from <= on and (self.away_until is None or on <= self.away_until)
+
+
+class ReviewRound(models.Model):
+    """One round of review of a request: the commit the partner submitted (or resubmitted)
+    and when. The request page compares a round with the one before it and with the
+    integration's last certified commit."""
+
+    request = models.ForeignKey(
+        "certifications.CertificationRequest", on_delete=models.CASCADE, related_name="rounds"
+    )
+    number = models.PositiveSmallIntegerField()
+    commit_sha = models.CharField(max_length=40, blank=True)
+    transition = models.CharField(max_length=32)
+    started_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["request_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "number"], name="reviewround_unique_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"Round {self.number} of request {self.request_id}"
+
+
+class CompareCache(models.Model):
+    """GitHub's answer to comparing two commits of one repository, stored once per commit
+    pair: commits never change, so neither does the answer (a missing commit is stored
+    too, as a clear message)."""
+
+    repo = models.CharField(max_length=140)
+    base = models.CharField(max_length=40)
+    head = models.CharField(max_length=40)
+    ok = models.BooleanField(default=True)
+    payload = models.JSONField(default=dict)
+    fetched_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["repo", "base", "head"], name="comparecache_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.repo} {self.base[:7]}...{self.head[:7]}"

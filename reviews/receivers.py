@@ -20,7 +20,17 @@ logger = logging.getLogger(__name__)
 
 # Transitions that change who should read the repository, or what must exist in it.
 SYNC_TRANSITIONS = frozenset(
-    {"submit", "resubmit", "intake_ok", "cr_pass", "publish", "withdraw", "reject"}
+    {
+        "submit",
+        "resubmit",
+        "intake_ok",
+        "cr_pass",
+        "docs_pass",
+        "publish",
+        "withdraw",
+        "reject",
+        "revoke",
+    }
 )
 
 
@@ -122,3 +132,25 @@ def intake_report_on_submit(
             )
     except Exception:
         logger.exception("Intake report not queued for request %s", request_id)
+
+
+@receiver(request_transitioned, dispatch_uid="reviews.rounds_and_intake")
+def record_round_and_assign(
+    sender: Any, *, request_id: int, transition: str, **kwargs: Any
+) -> None:
+    """After a submit or resubmit commits: record the round's commit; after a submit,
+    assign a reviewer automatically (issue 15). Failures are logged, never raised: the
+    partner's submit already succeeded, and the queue shows the request unassigned."""
+    from reviews.services import assignment_auto, review_round_record
+
+    if transition not in ("submit", "resubmit"):
+        return
+    try:
+        review_round_record(request_id=request_id, transition=transition)
+    except Exception:
+        logger.exception("Review round not recorded for request %s", request_id)
+    if transition == "submit":
+        try:
+            assignment_auto(request_id=request_id)
+        except Exception:
+            logger.exception("Automatic assignment failed for request %s", request_id)

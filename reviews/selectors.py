@@ -4,7 +4,7 @@ never widen what a person can see."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from certifications.models import CertificationRequest
 from reviews.enums import FindingStatus
@@ -15,15 +15,17 @@ from reviews.models import Finding, FindingReply
 REPLIES_SHOWN = 10
 
 
-def latest_replies() -> Prefetch:
+def latest_replies(*, partner: bool = False) -> Prefetch:
     """The newest REPLIES_SHOWN replies of each finding (with their authors), newest first:
     one query for all the findings, however long their threads (a sliced prefetch, a
-    window function in SQL). `with_reply_threads` puts them in reading order."""
+    window function in SQL). `with_reply_threads` puts them in reading order. `partner`:
+    what the partner may read — internal reviewer notes left out."""
+    replies = FindingReply.objects.select_related("author")
+    if partner:
+        replies = replies.filter(internal=False)
     return Prefetch(
         "replies",
-        queryset=FindingReply.objects.select_related("author").order_by("-at", "-id")[
-            :REPLIES_SHOWN
-        ],
+        queryset=replies.order_by("-at", "-id")[:REPLIES_SHOWN],
         to_attr="newest_replies",
     )
 
@@ -59,20 +61,27 @@ def open_findings_for(
 
 
 def findings_with_replies(request: CertificationRequest) -> list[Finding]:
-    """A request's findings by stage, each with its guideline, its reply count and its
-    latest replies (and their authors) loaded up front: the request page costs the same
-    with 3 findings or 300, and with 3 replies each or 3,000."""
+    """A request's findings by stage, as the partner sees them: each with its guideline,
+    its reply count and its latest replies (and their authors) loaded up front, internal
+    reviewer notes never included. The page costs the same with 3 findings or 300, and
+    with 3 replies each or 3,000."""
     return with_reply_threads(
         list(
             Finding.objects.filter(request=request)
             .select_related("guideline")
-            .annotate(reply_count=Count("replies"))
-            .prefetch_related(latest_replies())
+            .annotate(reply_count=Count("replies", filter=Q(replies__internal=False)))
+            .prefetch_related(latest_replies(partner=True))
             .order_by("stage", "created_at", "pk")
         )
     )
 
 
+def partner_replies(finding: Finding) -> QuerySet[FindingReply]:
+    """A finding's thread as the partner may read it (pages, e-mails, the API): internal
+    reviewer notes left out; newest first."""
+    return finding.replies.filter(internal=False).select_related("author").order_by("-at", "-id")
+
+
 def replies_of(finding: Finding) -> QuerySet[FindingReply]:
-    """A finding's whole thread, newest first (the thread page pages through it)."""
-    return finding.replies.select_related("author").order_by("-at", "-id")
+    """A finding's thread for the partner's thread page: `partner_replies`."""
+    return partner_replies(finding)

@@ -195,6 +195,26 @@ def draft_request(
     return complete_package(request, actor=actor)
 
 
+def second_approval(request: CertificationRequest, *, approver: User | None = None) -> None:
+    """The two-person rule's second approval of certifying `request` (in code review),
+    asked by its assigned reviewer and given by `approver` (by default a second reviewer
+    made for it): call before firing `cr_pass`."""
+    request.refresh_from_db()
+    approver = approver or staff_user("second-approver-t", roles.REVIEWER)
+    approval = cert_services.seal_approval_request(request=request, actor=request.assigned_reviewer)
+    cert_services.seal_approval_decide(approval=approval, actor=approver, approve=True)
+
+
+def certify(
+    request: CertificationRequest, *, reviewer: User, comment: str = ""
+) -> CertificationRequest:
+    """Fire `cr_pass` on a request in code review with the second approval it needs."""
+    second_approval(request)
+    return cert_services.request_transition(
+        request=request, name="cr_pass", actor=reviewer, comment=comment
+    )
+
+
 __all__ = [
     "CORE_DOCUMENTS",
     "PDF_BYTES",
@@ -202,11 +222,13 @@ __all__ = [
     "MembershipFactory",
     "PartnerFactory",
     "UserFactory",
+    "certify",
     "complete_package",
     "draft_request",
     "dt",
     "member",
     "qualify",
     "roles",
+    "second_approval",
     "staff_user",
 ]

@@ -6,9 +6,16 @@ stays importable here.
 - `requests`: CertificationRequest (with its fsm transitions), TransitionLog
 - `package`: Document, TestEnvironment, CredentialReveal
 - `certificates`: Certificate, Listing
+- `approvals`: SealApproval and the two-person-rule condition
 - `validators`: the repository and commit-SHA checks
 """
 
+from certifications.models.approvals import (
+    SealAction,
+    SealApproval,
+    second_approval_given,
+    two_person_rule,
+)
 from certifications.models.catalog import Guideline, Integration
 from certifications.models.certificates import Certificate, Listing, _verification_code
 from certifications.models.package import (
@@ -37,6 +44,8 @@ __all__ = [
     "Guideline",
     "Integration",
     "Listing",
+    "SealAction",
+    "SealApproval",
     "TestEnvironment",
     "TransitionLog",
     "_verification_code",
@@ -44,5 +53,7 @@ __all__ = [
     "document_upload_to",
     "normalize_commit_sha",
     "repo_validator",
+    "second_approval_given",
     "sha_validator",
+    "two_person_rule",
 ]

@@ -24,6 +24,7 @@ from certifications.enums import (
     RequestKind,
     RequestState,
 )
+from certifications.models.approvals import SealAction, two_person_rule
 from certifications.models.catalog import Guideline, Integration
 from certifications.models.validators import NOTE_MAX_LENGTH, TEXT_MAX_LENGTH, sha_validator
 
@@ -71,6 +72,7 @@ class CertificationRequest(ConcurrentTransitionMixin, models.Model):
     draft -submit-> submitted -intake_ok-> user_testing -ut_pass-> code_review -cr_pass-> certified -publish-> published
     submitted -intake_incomplete-> changes_requested; user_testing -ut_changes-> changes_requested;
     code_review -cr_changes-> changes_requested; changes_requested -resubmit-> user_testing;
+    certified/published -revoke-> revoked (a second reviewer's approval, issue 15);
     draft/submitted/changes_requested -withdraw-> withdrawn; open review states -reject-> rejected;
     submitted/user_testing/code_review -hold-> on_hold -resume-> (the state it was held in).
     Docs-only updates of player plugins: submitted -intake_docs_ok-> documentation_review
@@ -314,7 +316,7 @@ class CertificationRequest(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=RequestState.CODE_REVIEW,
         target=RequestState.CERTIFIED,
-        conditions=[_no_open_cr_findings],
+        conditions=[_no_open_cr_findings, two_person_rule(SealAction.CERTIFY)],
         permission=perms.is_assigned_reviewer,
     )
     def cr_pass(self, *, at) -> None:
@@ -343,7 +345,7 @@ class CertificationRequest(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=RequestState.DOCUMENTATION_REVIEW,
         target=RequestState.CERTIFIED,
-        conditions=[_no_open_docs_findings],
+        conditions=[_no_open_docs_findings, two_person_rule(SealAction.CERTIFY)],
         permission=perms.is_assigned_reviewer,
     )
     def docs_pass(self, *, at) -> None:
@@ -379,6 +381,16 @@ class CertificationRequest(ConcurrentTransitionMixin, models.Model):
         permission=perms.is_manager,
     )
     def publish(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=[RequestState.CERTIFIED, RequestState.PUBLISHED],
+        target=RequestState.REVOKED,
+        conditions=[two_person_rule(SealAction.REVOKE)],
+        permission=perms.is_reviewer_or_manager,
+    )
+    def revoke(self) -> None:
         pass
 
     @transition(

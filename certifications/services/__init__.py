@@ -8,8 +8,14 @@ One module per seam; callers import from `certifications.services`:
 - `transitions`: submit, assign, every other transition, certificate and listing, SLA
 - `recertification`: updates of a certified integration
 - `seal`: revoking a certificate
+- `approvals`: the two-person rule's asks, approvals and their spending
 """
 
+from certifications.services.approvals import (
+    seal_approval_decide,
+    seal_approval_request,
+    seal_approval_spend,
+)
 from certifications.services.common import CLEAN_EXCLUDE, CertificationError
 from certifications.services.package import (
     credential_reveal,
@@ -48,5 +54,8 @@ __all__ = [
     "request_submit",
     "request_transition",
     "request_update_draft",
+    "seal_approval_decide",
+    "seal_approval_request",
+    "seal_approval_spend",
     "sla_refresh",
 ]

@@ -17,9 +17,11 @@ from certifications.models import (
     Certificate,
     CertificationRequest,
     Listing,
+    SealAction,
     TransitionLog,
     checked_commit_sha,
 )
+from certifications.services import approvals
 from certifications.services.common import CertificationError, request_link
 from certifications.signals import request_reviewer_changed, request_transitioned
 from certifications.updates import deployment_slot
@@ -107,11 +109,15 @@ EVENT_SUBJECTS = {
     "intake_docs_ok": "{r} entered documentation review",
     "docs_pass": "{r} is certified",
     "docs_changes": "{r}: changes requested after documentation review",
+    "revoke": "{r}: the seal was revoked",
 }
-COMMENT_REQUIRED = {"intake_incomplete", "ut_changes", "cr_changes", "reject", "hold"}
+COMMENT_REQUIRED = {"intake_incomplete", "ut_changes", "cr_changes", "reject", "hold", "revoke"}
 COMMENT_REQUIRED |= {"docs_changes"}
 # Transitions into certified: each issues the seal (docs_pass is the docs-only path's).
 CERTIFY_TRANSITIONS = ("cr_pass", "docs_pass")
+# The stage whose open findings block each certify transition (its other condition is the
+# two-person rule).
+CERTIFY_STAGE = {"cr_pass": "code_review", "docs_pass": "documentation"}
 
 
 # "Changes requested" e-mails list the findings still open, with their guideline codes.
@@ -195,6 +201,10 @@ def request_transition(
                 "This is a docs-only player-plugin update: start the documentation review "
                 "instead; it is not tested or code-reviewed again."
             )
+        if name in CERTIFY_TRANSITIONS and not locked.open_findings(stage=CERTIFY_STAGE[name]):
+            unmet = approvals.TWO_PERSON_UNMET  # the only other condition
+        if name == "revoke":
+            unmet = approvals.TWO_PERSON_UNMET_REVOKE
         if name == "resubmit":
             kwargs.setdefault("commit_sha", locked.commit_sha)
             kwargs.setdefault("change_summary", comment)
@@ -222,9 +232,13 @@ def request_transition(
                 request_id=locked.pk, actor=actor, reason="Withdrawn before review started"
             )
         if name in CERTIFY_TRANSITIONS:
+            approvals.seal_approval_spend(locked, SealAction.CERTIFY, at=now)
             _issue_certificate(locked, at=now)
         if name == "publish":
             _publish_listing(locked, at=now)
+        if name == "revoke":
+            approvals.seal_approval_spend(locked, SealAction.REVOKE, at=now)
+            approvals.seal_revoke(locked, at=now, actor=actor, reason=comment)
         _notify_transition(locked, name, comment, actor)
     return locked
 

@@ -18,7 +18,7 @@ def home(request):
     if not is_member:
         staff_roles = [context["is_reviewer"], context["is_manager"], context["is_support"]]
         if staff_roles == [True, False, False]:
-            return redirect("admin:index")
+            return redirect("admin:review_queue")
         if staff_roles == [False, True, False]:
             return redirect("manage:overview")
         if staff_roles == [False, False, True]:

@@ -32,6 +32,7 @@ from portal.views.common import (
     state_label,
 )
 from reviews import selectors as review_selectors
+from reviews import workspace_page as review_workspace_page
 from reviews.intake import selectors as intake_selectors
 from reviews.services import finding_reply as finding_reply_service
 
@@ -82,6 +83,8 @@ def _detail_context(
         "intake": intake_selectors.intake_panel(request=req)
         if req.state in intake_selectors.REPORT_STATES
         else None,
+        # Issue 15: what changed since the previous round / the last certified commit.
+        "changes": review_workspace_page.what_changed(req),
     }
 
 

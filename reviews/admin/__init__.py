@@ -15,6 +15,9 @@ Django's autodiscovery imports `reviews.admin`; importing `certification_request
 - `records`: the plain Finding, FindingReply and RepoAccessGrant admins;
 - `intake_panel` / `intake_records`: the intake report's panel actions on the request page,
   and the lists of reports, overrides and GitHub webhook deliveries;
+- `workspace`, `workspace_actions`, `workspace_records` (issue 15): the reviewers' queue
+  and landing page, reviewer settings, the request page's seal-approval / thread /
+  what-changed actions, and the lists of their records;
 - `common`: SLA badges, the reviewer list, the permission-cache load.
 
 The fixes of library admin views (django-otp's devices, the changelist's date hierarchy)
@@ -41,13 +44,21 @@ from reviews.admin.review_page import (
     FindingStatusForm,
     TransitionForm,
 )
+from reviews.admin.workspace_records import (
+    CannedResponseAdmin,
+    CompareCacheAdmin,
+    ReviewerProfileAdmin,
+    ReviewRoundAdmin,
+)
 
 __all__ = [
     "SLA_BADGE",
     "TRANSITION_LABELS",
     "AssignedReviewerFilter",
+    "CannedResponseAdmin",
     "CappedCountPaginator",
     "CertificationRequestAdmin",
+    "CompareCacheAdmin",
     "FindingAdmin",
     "FindingForm",
     "FindingReplyAdmin",
@@ -56,7 +67,9 @@ __all__ = [
     "IntakeReportAdmin",
     "PartnerFilter",
     "RepoAccessGrantAdmin",
+    "ReviewRoundAdmin",
     "ReviewerChoiceForm",
+    "ReviewerProfileAdmin",
     "SlaStatusFilter",
     "TransitionForm",
     "WebhookDeliveryAdmin",

@@ -16,11 +16,18 @@ from certportal.admin import StaffModelAdmin
 from reviews.admin.intake_panel import IntakePanelMixin
 from reviews.admin.queue import ReviewQueueMixin
 from reviews.admin.review_page import RequestPageMixin
+from reviews.admin.workspace import WorkspaceMixin
+from reviews.admin.workspace_actions import WorkspaceActionsMixin
 
 
 @admin.register(CertificationRequest)
 class CertificationRequestAdmin(
-    IntakePanelMixin, RequestPageMixin, ReviewQueueMixin, StaffModelAdmin
+    IntakePanelMixin,
+    WorkspaceMixin,
+    WorkspaceActionsMixin,
+    RequestPageMixin,
+    ReviewQueueMixin,
+    StaffModelAdmin,
 ):
     def get_queryset(self, request: HttpRequest) -> QuerySet[CertificationRequest]:
         return cert_selectors.requests_for(user=request.user)

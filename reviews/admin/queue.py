@@ -2,7 +2,7 @@
 paginator and the bulk assignment actions.
 
 `ReviewQueueMixin` holds the changelist half of the CertificationRequest admin (see
-reviews.admin.certification_requests). Assignments go through `certifications.services.request_assign`;
+reviews.admin.certification_requests). Assignments go through `reviews.services.assignment_set`;
 the admin never writes a request itself."""
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
-from certifications import services as cert_services
 from certifications import sla
 from certifications.enums import VENDOR_STATES
 from certifications.models import CertificationRequest
@@ -30,6 +29,7 @@ from certportal import pagecache
 from certportal.errors import ProgramError
 from partners.forms import row_id
 from partners.models import Partner
+from reviews import services as review_services
 from reviews.admin.common import SLA_BADGE, prime_permission_cache, reviewers
 
 
@@ -190,11 +190,16 @@ class ReviewQueueMixin:
 
     # -- actions --------------------------------------------------------------------------
 
-    def _assign_many(self, request: HttpRequest, queryset: QuerySet, reviewer: Any) -> None:
+    def _assign_many(
+        self, request: HttpRequest, queryset: QuerySet, reviewer: Any, reason: str = ""
+    ) -> None:
         done, refused = 0, []
         for obj in queryset:
             try:
-                cert_services.request_assign(request=obj, reviewer=reviewer, actor=request.user)
+                # The workspace's service: it also refuses declared conflicts of interest.
+                review_services.assignment_set(
+                    request=obj, reviewer=reviewer, actor=request.user, reason=reason
+                )
                 done += 1
             except ProgramError as exc:
                 refused.append(f"{obj}: {exc.message}")

@@ -24,7 +24,8 @@ class FindingReplyAdmin(StaffModelAdmin):
     """Every reply, newest first; the request page links here (`?finding=<id>`) for a
     thread longer than it shows."""
 
-    list_display = ("finding", "author", "at", "excerpt")
+    list_display = ("finding", "author", "at", "kind", "internal", "excerpt")
+    list_filter = ("kind", "internal")
     list_select_related = ("finding", "author")
     ordering = ("-at", "-id")
 

@@ -53,6 +53,7 @@ TRANSITION_LABELS = {
     "intake_docs_ok": "Package complete: start documentation review",
     "docs_pass": "Documentation review passed: certify",
     "docs_changes": "Request changes after documentation review",
+    "revoke": "Revoke the seal",
 }
 
 
@@ -204,6 +205,8 @@ class RequestPageMixin:
             "sla_badge": SLA_BADGE[sla_status],
             "sla_days_left": sla.days_left(obj.sla_due_at, now),
             **intake_context(obj),
+            # Issue 15's panels (reviews.admin.workspace_actions): seal approval, what changed.
+            **self.workspace_context(request, obj, reads),
         }
         return TemplateResponse(
             request, "admin/reviews/request_review.html", context, status=status
@@ -244,7 +247,12 @@ class RequestPageMixin:
         obj = self._get_request(request, pk)
         if request.method == "POST":
             try:
-                cert_services.request_assign(request=obj, reviewer=request.user, actor=request.user)
+                review_services.assignment_set(
+                    request=obj,
+                    reviewer=request.user,
+                    actor=request.user,
+                    reason=request.POST.get("reason", "")[:NOTE_MAX_LENGTH],
+                )
             except ProgramError as exc:
                 self._fail(request, exc)
             else:

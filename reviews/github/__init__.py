@@ -23,7 +23,10 @@ from reviews.github.client import api_call_count, is_configured, reset_api_call_
 from reviews.github.data import (
     PERMISSIONS,
     AccessSnapshot,
+    ChangedFile,
     Collaborator,
+    ComparedCommit,
+    Comparison,
     InviteResult,
     PendingInvitation,
     RepoInfo,
@@ -38,8 +41,10 @@ from reviews.github.errors import (
 )
 from reviews.github.files import list_tree, read_blob
 from reviews.github.operations import (
+    CommitNotFound,
     cancel_invitation,
     commit_exists,
+    compare_commits,
     get_repository,
     has_readme,
     invite_collaborator,
@@ -51,7 +56,11 @@ from reviews.github.operations import (
 __all__ = [
     "PERMISSIONS",
     "AccessSnapshot",
+    "ChangedFile",
     "Collaborator",
+    "CommitNotFound",
+    "ComparedCommit",
+    "Comparison",
     "GitHubError",
     "GitHubNotConfigured",
     "GitHubPermanentError",
@@ -64,6 +73,7 @@ __all__ = [
     "api_call_count",
     "cancel_invitation",
     "commit_exists",
+    "compare_commits",
     "get_repository",
     "has_readme",
     "invite_collaborator",

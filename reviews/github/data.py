@@ -90,3 +90,31 @@ class RepoTree:
     sha: str
     entries: tuple[TreeEntry, ...]
     truncated: bool = False
+
+
+@dataclass(frozen=True)
+class ComparedCommit:
+    sha: str
+    message: str
+    html_url: str
+
+
+@dataclass(frozen=True)
+class ChangedFile:
+    filename: str
+    status: str  # added / modified / removed / renamed
+    additions: int
+    deletions: int
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """GitHub's comparison of two commits (`GET /repos/{owner}/{repo}/compare/{base}...{head}`)."""
+
+    status: str  # ahead / behind / diverged / identical
+    ahead_by: int
+    behind_by: int
+    total_commits: int
+    html_url: str
+    commits: tuple[ComparedCommit, ...]
+    files: tuple[ChangedFile, ...]

@@ -20,7 +20,10 @@ from reviews.github.data import (
     _INVITATION_PERMISSION,
     PERMISSIONS,
     AccessSnapshot,
+    ChangedFile,
     Collaborator,
+    ComparedCommit,
+    Comparison,
     InviteResult,
     PendingInvitation,
     RepoInfo,
@@ -262,3 +265,58 @@ def user_login(login: str) -> str | None:
             if exc.status == 404:
                 return None
             raise
+
+
+# --- Comparing commits ------------------------------------------------------------------
+
+
+class CommitNotFound(GitHubPermanentError):
+    """One of the compared commits is not in the repository (force-pushed away, or never
+    pushed): GitHub answers the compare with a 404."""
+
+
+def compare_commits(repo: RepoInfo | int | str, base: str, head: str) -> Comparison:
+    """The commits and files changed from ``base`` to ``head`` (one request; GitHub lists
+    at most 250 commits and 300 files in it). Raises :class:`CommitNotFound` when either
+    commit is missing from the repository."""
+    if not (_SHA_RE.match(base or "") and _SHA_RE.match(head or "")):
+        raise ValueError("compare takes two hexadecimal commit ids")
+    ref = _ref(repo)
+    client = _session()
+    with _translate(f"compare {base[:12]}...{head[:12]} in", ref.label):
+        gh_repo = _open_repo(client, ref)
+        try:
+            data = gh_repo.compare(base, head).raw_data
+        except GithubException as exc:
+            if exc.status != 404:
+                raise
+            _require_repo_on_404(client, ref, exc)
+            raise CommitNotFound(
+                f"GitHub cannot compare {base[:12]} with {head[:12]} in {ref.label}: one of "
+                "the commits is not in the repository (it may have been force-pushed away).",
+                404,
+            ) from exc
+    return Comparison(
+        status=str(data.get("status") or ""),
+        ahead_by=int(data.get("ahead_by") or 0),
+        behind_by=int(data.get("behind_by") or 0),
+        total_commits=int(data.get("total_commits") or 0),
+        html_url=str(data.get("html_url") or ""),
+        commits=tuple(
+            ComparedCommit(
+                sha=str(c.get("sha") or ""),
+                message=str((c.get("commit") or {}).get("message") or "").split("\n", 1)[0],
+                html_url=str(c.get("html_url") or ""),
+            )
+            for c in data.get("commits") or []
+        ),
+        files=tuple(
+            ChangedFile(
+                filename=str(f.get("filename") or ""),
+                status=str(f.get("status") or ""),
+                additions=int(f.get("additions") or 0),
+                deletions=int(f.get("deletions") or 0),
+            )
+            for f in data.get("files") or []
+        ),
+    )

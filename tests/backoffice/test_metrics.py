@@ -211,8 +211,20 @@ def test_funnel_counts_partners_per_stage(fixture_log):
         billing_contact_email="b@example.com",
         billing_address="B",
     )
+    from partners import services as partner_services
+
+    partner_services.application_submit(
+        company="Acme",
+        website="https://acme.example",
+        contact_name="Ann",
+        contact_email="ann@acme.example",
+        not_yet_partner=True,
+        product_areas=["other"],
+        integration_summary="A player.",
+    )
     stages = [(r.group, r.numerator, r.denominator) for r in metrics.funnel()]
     assert stages == [
+        ("Applied to the program", 1, 1),
         ("Agreement requested", 1, 1),
         ("Agreement active", 0, 1),
         ("Version submitted", 1, 1),

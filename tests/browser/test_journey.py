@@ -3,7 +3,8 @@ in their own browser context and signs in through the form; staff go through the
 
 acme-admin registers an integration and submits it; the reviewer assigns it and requests
 changes in user testing; acme-dev answers the finding; acme-admin resubmits; the reviewer
-passes user testing and code review; the manager sees the quota drop; the public
+passes user testing from their queue, a second reviewer approves (the two-person rule) and
+the reviewer certifies (axe on the queue and request pages); the manager sees the quota drop; the public
 verification page shows the certificate; acme-admin opens a ticket and support routes it to
 the partner; acme-admin submits a minor update. Screenshots go to test-artifacts/."""
 
@@ -60,9 +61,11 @@ def upload_documents(page, tmp_path, doc_types):
         click_and_wait(page, "button:has-text('Upload')")
 
 
-def test_certification_journey(browser, live_server, shoot, staff_authenticators, tmp_path):
+def test_certification_journey(
+    browser, live_server, shoot, staff_authenticators, tmp_path, axe_check
+):
     call_command("seed_demo", "--force", stdout=io.StringIO())
-    staff_authenticators("reviewer", "manager", "support")
+    staff_authenticators("reviewer", "reviewer2", "manager", "support")
     base = live_server.url
     acme = Partner.objects.get(name="Acme")
     area = Integration.objects.get(name="Acme Analytics Workflow").product_area
@@ -112,6 +115,8 @@ def test_certification_journey(browser, live_server, shoot, staff_authenticators
 
     # 2. The reviewer assigns it, starts user testing, records a finding, requests changes.
     reviewer.goto(review_page(base, request))
+    if reviewer.locator("#claim-reason").count():  # assigned automatically to someone else
+        reviewer.fill("#claim-reason", "Taking it over for the journey")
     click_and_wait(reviewer, "input[type=submit][value='Assign to me']")
     transition(reviewer, "Package complete: start user testing")
     finding_form = reviewer.locator("form", has=reviewer.locator("input[value='Add finding']"))
@@ -146,10 +151,29 @@ def test_certification_journey(browser, live_server, shoot, staff_authenticators
     assert request.state == "user_testing"
     shoot(admin, "resubmitted")
 
-    # 5. The reviewer verifies the finding, passes user testing and code review.
-    reviewer.goto(review_page(base, request))
+    # 5. The reviewer starts from the queue (their landing page), verifies the finding,
+    # passes user testing and asks for a second approval; reviewer2 approves it from their
+    # queue (the two-person rule); the reviewer certifies. Each page passes axe.
+    reviewer.goto(base + "/admin/")
+    assert "/queue/" in reviewer.url
+    assert axe_check(reviewer) == []
+    shoot(reviewer, "reviewer-queue")
+    click_and_wait(reviewer, f".queue-table a:has-text('{NAME}')")
     click_and_wait(reviewer, "input[type=submit][value='Verified']")
     transition(reviewer, "User testing passed: start code review")
+    click_and_wait(reviewer, "input[type=submit][value='Ask for a second approval']")
+    assert axe_check(reviewer) == []
+    second = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    second.set_default_timeout(10_000)
+    login(second, live_server, "reviewer2")
+    assert "/queue/" in second.url
+    click_and_wait(second, ".queue-tabs a:has-text('All open')")
+    assert axe_check(second) == []
+    click_and_wait(second, f".queue-table a:has-text('{NAME}')")
+    click_and_wait(second, "button:has-text('Approve the certification')")
+    assert axe_check(second) == []
+    shoot(second, "second-reviewer-approved")
+    reviewer.reload()
     transition(reviewer, "Code review passed: certify")
     request.refresh_from_db()
     assert request.state == "certified"

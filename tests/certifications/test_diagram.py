@@ -26,4 +26,6 @@ def test_diagram_has_the_program_edges():
     ]:
         assert edge in edges
     assert ("changes_requested", "code_review") not in edges
-    assert not any(s in ("withdrawn", "rejected", "published") for s, _, _ in transitions())
+    assert not any(s in ("withdrawn", "rejected", "revoked") for s, _, _ in transitions())
+    # A published version leaves only by revoking its seal (issue 15, two-person rule).
+    assert {t for s, t, _ in transitions() if s == "published"} == {"revoked"}

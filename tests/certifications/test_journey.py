@@ -14,7 +14,7 @@ from partners import selectors as partner_selectors
 from partners import services as partner_services
 from reviews import services as review_services
 from reviews.enums import FindingStatus
-from tests.factories import PDF_BYTES, UserFactory
+from tests.factories import PDF_BYTES, UserFactory, second_approval
 
 pytestmark = pytest.mark.django_db
 
@@ -129,6 +129,8 @@ def test_new_partner_to_published_listing(manager, reviewer):
         finding=finding, actor=reviewer, status=FindingStatus.VERIFIED
     )
     for name in ("ut_pass", "cr_pass"):
+        if name == "cr_pass":
+            second_approval(request)  # the two-person rule
         request = services.request_transition(request=request, name=name, actor=reviewer)
     request = services.request_transition(request=request, name="publish", actor=manager)
 
@@ -139,7 +141,17 @@ def test_new_partner_to_published_listing(manager, reviewer):
     assert partner_selectors.quota_summary(agreement=agreement)["major"].used == 1
     assert [
         log.transition for log in selectors.timeline(request) if log.transition != "assign"
-    ] == ["submit", "intake_ok", "ut_changes", "resubmit", "ut_pass", "cr_pass", "publish"]
+    ] == [
+        "submit",
+        "intake_ok",
+        "ut_changes",
+        "resubmit",
+        "ut_pass",
+        "certify_approval_asked",
+        "certify_approval_approved",
+        "cr_pass",
+        "publish",
+    ]
     subjects = list(Notification.objects.filter(recipient=admin).values_list("subject", flat=True))
     assert any("is certified" in s for s in subjects)
     assert any("published on the marketplace" in s for s in subjects)

@@ -40,6 +40,8 @@ def urls(partner_admin) -> dict[str, tuple[str, str]]:
         "partner_request_detail": ("partner", reverse("portal:request_detail", args=[detail.pk])),
         "verify": ("", reverse("portal:verify", args=[certificate.verification_code])),
         "reviewer_queue": ("reviewer", f"{QUEUE}?state__exact=submitted"),
+        # The reviewers' landing page (issue 15): tabs, counts, one template per row.
+        "reviewer_landing_queue": ("reviewer", reverse("admin:review_queue") + "?tab=open"),
         "admin_request": (
             "reviewer",
             reverse("admin:certifications_certificationrequest_change", args=[reviewed.pk]),

@@ -8,7 +8,7 @@ from django.utils import timezone
 from certifications import services as cert_services
 from certifications.models import Certificate
 from reviews import services as review_services
-from tests.factories import draft_request
+from tests.factories import draft_request, second_approval
 
 
 def advance_to_changes_requested(request, *, admin, reviewer):
@@ -44,6 +44,8 @@ def certified(eligible_partner, module_integration, partner_admin, reviewer):
     request = cert_services.request_submit(request=request, actor=partner_admin)
     request = cert_services.request_assign(request=request, reviewer=reviewer, actor=reviewer)
     for name in ("intake_ok", "ut_pass", "cr_pass"):
+        if name == "cr_pass":
+            second_approval(request)  # the two-person rule
         request = cert_services.request_transition(request=request, name=name, actor=reviewer)
     return request
 

@@ -24,12 +24,14 @@ def test_verify_shows_superseded_and_inactive_agreement(
     certified, partner_admin, reviewer, manager
 ):
     from certifications import services
-    from tests.factories import draft_request
+    from tests.factories import draft_request, second_approval
 
     newer = draft_request(certified.integration, actor=partner_admin, version="3.1.0")
     newer = services.request_submit(request=newer, actor=partner_admin)
     newer = services.request_assign(request=newer, reviewer=reviewer, actor=reviewer)
     for name in ("intake_ok", "ut_pass", "cr_pass"):
+        if name == "cr_pass":
+            second_approval(newer)  # the two-person rule
         newer = services.request_transition(request=newer, name=name, actor=reviewer)
     agreement = certified.integration.partner.agreements.get(state="active")
     partner_services.agreement_cancel(agreement=agreement, actor=manager, reason="Test")

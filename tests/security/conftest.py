@@ -34,6 +34,7 @@ from tests.factories import (
     complete_package,
     member,
     qualify,
+    second_approval,
     staff_user,
 )
 
@@ -80,6 +81,8 @@ def _certify(request, *, admin, reviewer):
     request = cert_services.request_submit(request=request, actor=admin)
     request = cert_services.request_assign(request=request, reviewer=reviewer, actor=reviewer)
     for name in ("intake_ok", "ut_pass", "cr_pass"):
+        if name == "cr_pass":
+            second_approval(request)  # the two-person rule
         request = cert_services.request_transition(request=request, name=name, actor=reviewer)
     return request
 
@@ -253,6 +256,8 @@ def build_world() -> World:
         "attachment": ticket.attachments.get(),
         "notification": notification,
         "viewer_membership": Membership.objects.get(user=viewer),
+        "reviewer_user": reviewer,
+        "seal_approval": certified.seal_approvals.get(),
         "invite_token": invite_token(partner_id=partner.pk, email="new@example.com", role="viewer"),
         "deploy_day": deployments.cycle_days_between(
             timezone.localdate(), timezone.localdate() + dt.timedelta(days=60)

@@ -54,6 +54,12 @@ QUERY_NAMES = (
     "desc",
     "start",
     "end",
+    # the reviewers' queue (issue 15)
+    "tab",
+    "area",
+    "kind",
+    "reviewer",
+    "models",
 )
 # What the admin's own pages read from the query string (changelists add their filters).
 ADMIN_QUERY_NAMES = (
@@ -75,6 +81,7 @@ FORM_MODULES = (
     "program.forms",
     "portal.views.notifications",
     "portal.views.otp",
+    "portal.views.findings",
     "reviews.admin",
 )
 PROJECT_PACKAGES = {"certifications", "partners", "support", "program", "portal", "reviews"}

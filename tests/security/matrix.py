@@ -29,6 +29,8 @@ STAFF = frozenset({"reviewer", "reviewer_other", "manager", "support"})
 DESK = frozenset({"manager", "support"})
 MANAGER = frozenset({"manager"})
 ASSIGNED = frozenset({"reviewer"})
+REVIEWERS = frozenset({"reviewer", "reviewer_other"})
+QUEUE = REVIEWERS | MANAGER
 USERS = MEMBERS | STAFF
 EVERYONE = USERS | ANON
 NOBODY: frozenset[str] = frozenset()
@@ -109,6 +111,30 @@ EXPECT: dict[str, Expect] = {
         kwargs=lambda o: {"pk": o["in_review"].pk, "item_pk": o["intake_item"].pk},
     ),
     "admin:review_intake_override": Expect(STAFF, STAFF, kwargs=pk("in_review")),
+    # Reviewers' workspace (issue 15): the queue, claiming, bulk assignment, reviewer
+    # settings, the two-person rule and the reviewer's side of finding threads.
+    "backoffice_landing": Expect(STAFF, STAFF),
+    "admin:review_queue": Expect(QUEUE, NOBODY),
+    "admin:review_queue_claim": Expect(NOBODY, REVIEWERS, kwargs=pk("in_review")),
+    "admin:review_queue_assign": Expect(NOBODY, QUEUE),
+    "admin:reviewer_settings": Expect(QUEUE, QUEUE),
+    "admin:reviewer_settings_of": Expect(
+        MANAGER | ASSIGNED,
+        MANAGER | ASSIGNED,
+        kwargs=lambda o: {"user_pk": o["reviewer_user"].pk},
+    ),
+    "admin:review_seal_ask": Expect(NOBODY, STAFF, kwargs=pk("in_review")),
+    "admin:review_seal_decide": Expect(
+        NOBODY,
+        STAFF,
+        kwargs=lambda o: {"pk": o["certified"].pk, "approval_pk": o["seal_approval"].pk},
+    ),
+    "admin:review_finding_reply": Expect(
+        NOBODY, STAFF, kwargs=lambda o: {"pk": o["in_review"].pk, "finding_pk": o["finding"].pk}
+    ),
+    "admin:review_finding_dispute": Expect(
+        NOBODY, STAFF, kwargs=lambda o: {"pk": o["in_review"].pk, "finding_pk": o["finding"].pk}
+    ),
     "admin:app_list": Expect(STAFF, STAFF),
     "admin:<unnamed admin/(?P<url>.*)$>": Expect(NOBODY, NOBODY),
     # --- back office (admin): the generic ModelAdmin URLs of every registered model --------
@@ -119,6 +145,9 @@ EXPECT: dict[str, Expect] = {
     "admin-model:change": Expect(NOBODY, NOBODY, maybe=STAFF),
     # The request "change" page is the review page (read-only, POST re-renders it).
     "admin-model:change@certifications.certificationrequest": Expect(STAFF, STAFF),
+    # Canned responses are the reviewers' own reference text (issue 15): reviewers and
+    # managers add and edit them.
+    "admin-model:add@reviews.cannedresponse": Expect(QUEUE, QUEUE),
     "admin-model:history": Expect(NOBODY, NOBODY, maybe=STAFF),
     "admin-model:delete": Expect(NOBODY, NOBODY),
     "admin-model:redirect": Expect(STAFF, STAFF),
@@ -142,6 +171,7 @@ EXPECT: dict[str, Expect] = {
     "portal:request_intake_rerun": Expect(NOBODY, A_DEV, tenant=True, kwargs=pk("draft")),
     "portal:finding_thread": Expect(A_VIEW, NOBODY, tenant=True, kwargs=pk("finding")),
     "portal:finding_reply": Expect(NOBODY, A_DEV, tenant=True, kwargs=pk("finding")),
+    "portal:finding_dispute": Expect(NOBODY, A_DEV, tenant=True, kwargs=pk("finding")),
     "portal:document_download": Expect(A_VIEW, A_VIEW, tenant=True, kwargs=pk("document")),
     "portal:agreement": Expect(MEMBERS, A_ADMIN | B),
     "portal:business_review": Expect(MEMBERS, A_ADMIN | B),

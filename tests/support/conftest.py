@@ -3,7 +3,7 @@ import pytest
 from certifications import services as cert_services
 from support import services
 from support.enums import Severity
-from tests.factories import IntegrationFactory, draft_request, member, qualify
+from tests.factories import IntegrationFactory, draft_request, member, qualify, second_approval
 
 
 def certify(request, *, admin, reviewer):
@@ -11,6 +11,8 @@ def certify(request, *, admin, reviewer):
     request = cert_services.request_submit(request=request, actor=admin)
     request = cert_services.request_assign(request=request, reviewer=reviewer, actor=reviewer)
     for name in ("intake_ok", "ut_pass", "cr_pass"):
+        if name == "cr_pass":
+            second_approval(request)  # the two-person rule
         request = cert_services.request_transition(request=request, name=name, actor=reviewer)
     return request
 

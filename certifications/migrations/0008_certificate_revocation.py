@@ -7,16 +7,11 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("certifications", "0004_documentation_review"),
+        ("certifications", "0007_request_states_docs_review_and_revoked"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
-        migrations.AddField(
-            model_name="certificate",
-            name="revoked_at",
-            field=models.DateTimeField(blank=True, null=True),
-        ),
         migrations.AddField(
             model_name="certificate",
             name="revoked_by",
