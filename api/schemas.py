@@ -283,6 +283,8 @@ class FindingOut(Schema):
     guideline: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    # "" (never disputed), open, accepted or rejected.
+    dispute_state: str
     reply_count: int
     latest_replies: list[ReplyOut]
 
@@ -292,6 +294,12 @@ class ReplyIn(Schema):
         str, StringConstraints(min_length=1, max_length=TEXT_MAX_LENGTH, pattern=_SAFE), Clean
     ]
     mark_addressed: bool = False
+
+
+class DisputeIn(Schema):
+    reason: Annotated[
+        str, StringConstraints(min_length=1, max_length=TEXT_MAX_LENGTH, pattern=_SAFE), Clean
+    ]
 
 
 class ReplyPage(Page):

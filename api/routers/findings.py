@@ -11,7 +11,7 @@ from api.auth import principal_of
 from api.pagination import DEFAULT_LIMIT, Cursor, Limit, page
 from api.problems import ERRORS
 from api.routers.common import actor_name, load, requests_of
-from api.schemas import ReplyIn, ReplyOut, ReplyPage
+from api.schemas import DisputeIn, FindingOut, ReplyIn, ReplyOut, ReplyPage
 from reviews import selectors as review_selectors
 from reviews import services as review_services
 
@@ -35,6 +35,7 @@ def finding_out(finding) -> dict:
         "guideline": finding.guideline.code if finding.guideline_id else None,
         "created_at": finding.created_at,
         "updated_at": finding.updated_at,
+        "dispute_state": finding.dispute_state,
         "reply_count": finding.reply_count,
         "latest_replies": [reply_out(r) for r in finding.latest_replies],
     }
@@ -71,3 +72,17 @@ def finding_reply(request: HttpRequest, finding_id: int, payload: ReplyIn):
         finding=finding, actor=p.user, body=payload.body, mark_addressed=payload.mark_addressed
     )
     return Status(201, reply_out(reply))
+
+
+@router.post("/{int:finding_id}/dispute", response={200: FindingOut, **ERRORS}, url_name="dispute")
+def finding_dispute(request: HttpRequest, finding_id: int, payload: DisputeIn):
+    """Dispute a finding ("not a defect, because …", the program's false-positive path):
+    the assigned reviewer accepts it (the finding stops blocking) or rejects it, with a
+    reason you read in the thread."""
+    p = principal_of(request)
+    finding = load(findings_of(request), finding_id)
+    review_services.finding_dispute(finding=finding, actor=p.user, reason=payload.reason)
+    fresh = next(
+        f for f in review_selectors.findings_with_replies(finding.request) if f.pk == finding.pk
+    )
+    return finding_out(fresh)

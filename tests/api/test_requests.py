@@ -11,7 +11,7 @@ from django.test import Client
 
 from certifications.enums import ProductArea, RequestState
 from certifications.models import CertificationRequest, Guideline, TestEnvironment
-from tests.factories import PDF_BYTES, IntegrationFactory, PartnerFactory, draft_request
+from tests.factories import PDF_BYTES, IntegrationFactory, PartnerFactory, certify, draft_request
 
 pytestmark = pytest.mark.django_db
 
@@ -220,8 +220,9 @@ def test_certificate_and_account(api, draft, partner_admin, reviewer, integratio
 
     cert_services.request_submit(request=draft, actor=partner_admin)
     draft = cert_services.request_assign(request=draft, reviewer=reviewer, actor=reviewer)
-    for name in ("intake_ok", "ut_pass", "cr_pass"):
+    for name in ("intake_ok", "ut_pass"):
         draft = cert_services.request_transition(request=draft, name=name, actor=reviewer)
+    draft = certify(draft, reviewer=reviewer)  # with the two-person rule's second approval
     certificates = api.get("certificates").json()["items"]
     assert len(certificates) == 1
     code = certificates[0]["verification_code"]
@@ -282,3 +283,33 @@ def test_intake_report_for_ci_counts_blockers_and_stays_with_its_organisation(
     ]
     other = api_b.get(f"requests/{req.pk}/intake-report")
     assert other.status_code == 404 and "G11" not in other.content.decode()
+
+
+def test_finding_dispute_round_trip(api, api_b, draft, partner_admin, reviewer):
+    """The program's false-positive path from CI: dispute, wait for the reviewer, who
+    accepts; another organisation's token never reaches the finding."""
+    from certifications import services as cert_services
+    from reviews import services as review_services
+
+    cert_services.request_submit(request=draft, actor=partner_admin)
+    draft = cert_services.request_assign(request=draft, reviewer=reviewer, actor=reviewer)
+    finding = review_services.finding_add(
+        request=draft,
+        actor=reviewer,
+        category="functional",
+        severity="major",
+        title="Trace logs left in",
+        reviewer_note="console.log in player.js",
+    )
+    body = {"reason": "That line is in the vendored build, not our code."}
+    assert api_b.post(f"findings/{finding.pk}/dispute", body).status_code == 404
+    response = api.post(f"findings/{finding.pk}/dispute", body)
+    assert response.status_code == 200, response.content
+    assert response.json()["dispute_state"] == "open"
+    again = api.post(f"findings/{finding.pk}/dispute", body)
+    assert again.status_code == 409 and "already disputed" in again.json()["detail"]
+    review_services.finding_dispute_decide(
+        finding=finding, actor=reviewer, accept=True, reason="Agreed: vendored file."
+    )
+    listed = api.get(f"requests/{draft.pk}/findings").json()
+    assert listed[0]["dispute_state"] == "accepted" and listed[0]["status"] == "dismissed"

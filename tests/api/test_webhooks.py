@@ -21,6 +21,7 @@ from certportal.models import Notification
 from certportal.webhook_models import DeliveryState, WebhookDelivery
 from config.celery import app as celery_app
 from partners.services import api_access
+from tests.factories import certify
 from tests.workers.conftest import (  # noqa: F401 - fixtures used by the worker test
     CLOSED_PORT_BROKER,
     _conf_update,
@@ -297,7 +298,7 @@ def test_other_events_reach_subscribed_endpoints_only(
         )
         review_services.finding_set_status(finding=finding, actor=reviewer, status="verified")
         req = cert_services.request_transition(request=req, name="ut_pass", actor=reviewer)
-        cert_services.request_transition(request=req, name="cr_pass", actor=reviewer)
+        certify(req, reviewer=reviewer)  # with the two-person rule's second approval
     types = [json.loads(r["body"])["type"] for r in receiver.received]
     assert types == ["finding.added", "finding.updated", "certificate.issued"]
 

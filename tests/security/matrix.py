@@ -351,6 +351,9 @@ EXPECT: dict[str, Expect] = {
     "api:replies": Expect(
         A_VIEW, A_DEV, tenant=True, kwargs=lambda o: {"finding_id": o["finding"].pk}
     ),
+    "api:dispute": Expect(
+        NOBODY, A_DEV, tenant=True, kwargs=lambda o: {"finding_id": o["finding"].pk}
+    ),
     "api:reply": Expect(
         A_VIEW, A_DEV, tenant=True, kwargs=lambda o: {"finding_id": o["finding"].pk}
     ),
