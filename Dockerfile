@@ -14,6 +14,7 @@ COPY reviews reviews
 COPY support support
 COPY portal portal
 COPY program program
+COPY api api
 RUN pip install .
 # .dockerignore keeps devtools/ and tests/ out: production has no demo or benchmark code.
 COPY . .

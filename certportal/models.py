@@ -68,7 +68,8 @@ class Notification(models.Model):
     )
     # Set instead of `recipient` for someone without an account (a program applicant):
     # e-mail only, never listed in the portal (issue 14).
-    to_email = models.EmailField(max_length=254, blank=True)
+    # db_default: bulk loaders (seed_scale COPY) that leave the column out get "".
+    to_email = models.EmailField(max_length=254, blank=True, db_default="")
     event = models.CharField(max_length=64)
     critical = models.BooleanField(default=True)
     subject = models.CharField(max_length=200)

@@ -15,7 +15,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="notification",
             name="to_email",
-            field=models.EmailField(blank=True, max_length=254),
+            field=models.EmailField(blank=True, db_default="", max_length=254),
         ),
         migrations.AlterField(
             model_name="notification",

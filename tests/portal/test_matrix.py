@@ -55,14 +55,31 @@ EXPECTED = {
     "verify_json": ("get", [200, 200, 200, 200, 200, 200, 200]),
     "marketplace": ("get", [200, 200, 200, 200, 200, 200, 200]),
     "agreement_ledger_csv": ("get", [302, 404, 200, 200, 200, 403, 403]),
+    # Issue 17: API access (partner admins only; another organisation's objects are 404).
+    "api_tokens": ("get", [302, 200, 403, 403, 200, 403, 403]),
+    "api_token_revoke": ("post", [302, 404, 403, 403, 302, 403, 403]),
+    "api_webhooks": ("get", [302, 200, 403, 403, 200, 403, 403]),
+    "api_webhook": ("get", [302, 404, 403, 403, 200, 403, 403]),
+    "api_webhook_resume": ("post", [302, 404, 403, 403, 302, 403, 403]),
+    "api_webhook_delete": ("post", [302, 404, 403, 403, 302, 403, 403]),
+    "api_delivery_redeliver": ("post", [302, 404, 403, 403, 302, 403, 403]),
 }
+
+
+def _names(patterns):
+    """The names of `patterns`, with those of any include() inside them."""
+    for p in patterns:
+        if hasattr(p, "url_patterns"):
+            yield from _names(p.url_patterns)
+        else:
+            yield p.name
 
 
 def portal_pattern_names():
     resolver = get_resolver()
     for pattern in resolver.url_patterns:
         if getattr(pattern, "namespace", None) == "portal":
-            return sorted(p.name for p in pattern.url_patterns)
+            return sorted(_names(pattern.url_patterns))
     raise AssertionError("the portal namespace is not mounted")
 
 
@@ -120,8 +137,34 @@ def world(
             "seal_badge": [certificate.verification_code],
             "verify_json": [certificate.verification_code],
             "agreement_ledger_csv": [partner.agreements.first().pk, "quota"],
+            **_api_access_args(partner, partner_admin),
         },
         "data": {"switch_partner": {"partner": partner.pk}},
+    }
+
+
+def _api_access_args(partner, admin) -> dict:
+    """Partner A's token, webhook endpoint and one delivery (issue 17)."""
+    from django.utils import timezone
+
+    from certportal.webhook_models import WebhookDelivery
+    from partners.services import api_access
+
+    token, _ = api_access.api_token_create(
+        actor=admin, name="CI", scope="write", expires_in_days=30, partner_id=partner.pk
+    )
+    hook, _ = api_access.webhook_endpoint_create(
+        actor=admin, partner_id=partner.pk, url="http://127.0.0.1:9/hook", events=["finding.added"]
+    )
+    delivery = WebhookDelivery.objects.create(
+        endpoint=hook, event="finding.added", payload={}, next_attempt_at=timezone.now()
+    )
+    return {
+        "api_token_revoke": [token.pk],
+        "api_webhook": [hook.pk],
+        "api_webhook_resume": [hook.pk],
+        "api_webhook_delete": [hook.pk],
+        "api_delivery_redeliver": [delivery.pk],
     }
 
 

@@ -114,11 +114,18 @@ def test_deployment_notes_over_the_cap_are_a_form_error_that_keeps_the_text(worl
 
 
 @pytest.mark.parametrize("view", ["config", "qrcode"])
-def test_otp_device_admin_views_answer_404_for_a_missing_id(world, view):
+def test_otp_device_admin_views_never_show_a_secret_nor_fail(world, view):
+    """The back office hides authenticator secrets (OTP_ADMIN_HIDE_SENSITIVE_DATA): the
+    key and QR-code views refuse even a superuser, for a missing id as for a real one."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
     superuser = UserFactory(username="hostile-root", is_staff=True, is_superuser=True)
     world.users["superuser"] = superuser
-    response = world.client("superuser").get(f"/admin/otp_totp/totpdevice/99999/{view}/")
-    assert response.status_code == 404
+    device = TOTPDevice.objects.create(user=superuser, name="phone")
+    for pk in (99999, device.pk):
+        response = world.client("superuser").get(f"/admin/otp_totp/totpdevice/{pk}/{view}/")
+        assert response.status_code == 403
+        assert device.key not in response.content.decode()
 
 
 @pytest.mark.parametrize("view", ["config", "qrcode"])
