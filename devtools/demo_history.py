@@ -22,6 +22,7 @@ from django.utils import timezone
 from certifications import services as cert_services
 from certifications.enums import ProductArea, RequestKind
 from certifications.models import Guideline
+from certportal import roles
 from partners import services as partner_services
 from partners.enums import MemberRole
 from partners.models import Partner
@@ -289,6 +290,8 @@ def _run(request, path, *, clock: _Clock, admin, reviewer, manager) -> None:
             if step in ("ut_changes", "cr_changes"):
                 findings.append(_finding(request, reviewer, f"Issue found in {step[:2].upper()}"))
             actor = {"withdraw": admin, "resubmit": admin, "publish": manager}.get(step, reviewer)
+            if step == "cr_pass":  # the two-person rule: another demo reviewer approves
+                second_approval(request, asked_by=reviewer)
             request = cert_services.request_transition(
                 request=request, name=step, actor=actor, comment=COMMENTS.get(step, "")
             )
@@ -419,3 +422,16 @@ def seed_history(*, users: dict, stdout=None, package: Callable[[Any, Any], None
     # today's housekeeping: expire what ended, remind what is due
     partner_services.agreements_expire_due()
     partner_services.agreement_expiry_reminders()
+
+
+def second_approval(request, *, asked_by) -> None:
+    """The two-person rule: another demo reviewer approves the certification."""
+    second = (
+        get_user_model()
+        .objects.exclude(pk=asked_by.pk)
+        .filter(is_staff=True, groups__name=roles.REVIEWER)
+        .order_by("username")
+        .first()
+    )
+    approval = cert_services.seal_approval_request(request=request, actor=asked_by)
+    cert_services.seal_approval_decide(approval=approval, actor=second, approve=True)

@@ -250,7 +250,7 @@ def test_no_delivery_lost_when_the_broker_is_down_at_event_time(
     assert len(receiver.received) == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.usefixtures("celery_worker")
 def test_a_celery_worker_delivers_from_the_queue(
     receiver, partner, partner_admin, manager, integration

@@ -99,7 +99,7 @@ def test_home_sends_each_person_to_their_workspace(
 ):
     for user, target in (
         (partner_viewer, "/portal/"),
-        (reviewer, "/admin/"),
+        (reviewer, "/admin/certifications/certificationrequest/queue/"),  # the review queue
         (manager, "/manage/"),
         (support_agent, "/manage/support/"),
     ):

@@ -183,10 +183,13 @@ def test_reminders_once_per_threshold_even_when_the_task_runs_twice(eligible_par
     rows = Notification.objects.filter(event="agreement_expiring")
     keys = {r.dedupe_key for r in rows}
     assert keys == {f"agreement-expiring:{agreement.pk}:{t}" for t in (90, 30, 7)}
-    # each threshold once per recipient (the partner's admin and the manager)
+    # each threshold once per recipient: the partner's admins get the partner-facing
+    # reminder, the managers their own notice (never the partner's copy)
     recipients = {r.recipient_id for r in rows}
-    assert len(recipients) >= 2
-    assert rows.count() == 3 * len(recipients)
+    assert recipients and rows.count() == 3 * len(recipients)
+    staff = Notification.objects.filter(event="agreement_expiring_staff")
+    assert staff.exists() and not recipients & {r.recipient_id for r in staff}
+    assert staff.count() == 3 * len({r.recipient_id for r in staff})
 
 
 def test_renewals_due_lists_window_and_grace(eligible_partner):

@@ -23,6 +23,7 @@ from tests.factories import (
     IntegrationFactory,
     complete_package,
     draft_request,
+    second_approval,
     update_form_docs,
 )
 from tests.support.conftest import certify
@@ -119,6 +120,7 @@ def test_docs_only_update_walks_the_pages_to_certified_without_code_review(
         _fire(client, update, "intake_docs_ok")
     update.refresh_from_db()
     assert update.state == RequestState.DOCUMENTATION_REVIEW
+    second_approval(update)  # the two-person rule (its pages: tests/backoffice)
     html = client.get(_admin_page(update)).content.decode()
     assert "Documentation review passed: certify" in html
     assert "start code review" not in html

@@ -17,7 +17,7 @@ from partners import services as partner_services
 from reviews import services as review_services
 from support.models import SupportMeeting
 from tests.certportal.test_settings import run_python
-from tests.factories import UNCHANGED_DOCS, complete_package
+from tests.factories import UNCHANGED_DOCS, complete_package, second_approval
 from tests.support.conftest import certify
 
 pytestmark = pytest.mark.django_db
@@ -74,6 +74,7 @@ def test_changes_requested_email_lists_open_findings_and_the_comment(
 def test_decision_email_carries_the_reviewers_comment(draft, partner_admin, reviewer):
     request = _in_review(draft, partner_admin, reviewer)
     request = cert_services.request_transition(request=request, name="ut_pass", actor=reviewer)
+    second_approval(request)  # the two-person rule
     cert_services.request_transition(
         request=request, name="cr_pass", actor=reviewer, comment="Clean, well-tested code."
     )
