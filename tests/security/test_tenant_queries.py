@@ -51,13 +51,18 @@ def unscoped_reason(sql: str) -> str | None:
     tables = set(TENANT_TABLE.findall(sql)) - GLOBAL_TABLES
     if not tables:
         return None
-    if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+    if not sql.lstrip(" (").upper().startswith(("SELECT", "WITH")):
         return f"writes to {sorted(tables)} on a GET"
-    where = sql.upper().find(" WHERE ")
-    if where < 0:
-        return f"reads {sorted(tables)} without a WHERE clause"
-    if not TENANT_PREDICATE.search(sql[where:]):
-        return f"reads {sorted(tables)} without a tenant or key predicate"
+    # A UNION (one round trip for several reads) is scoped when each of its branches is.
+    for branch in re.split(r"\)?\s*\bUNION(?:\s+ALL)?\s*\(?", sql, flags=re.IGNORECASE):
+        branch_tables = set(TENANT_TABLE.findall(branch)) - GLOBAL_TABLES
+        if not branch_tables:
+            continue
+        where = branch.upper().find(" WHERE ")
+        if where < 0:
+            return f"reads {sorted(branch_tables)} without a WHERE clause"
+        if not TENANT_PREDICATE.search(branch[where:]):
+            return f"reads {sorted(branch_tables)} without a tenant or key predicate"
     return None
 
 
@@ -73,6 +78,10 @@ def test_the_checker_tells_scoped_from_unscoped(world):
         selectors.requests_for(user=admin, partner_id=world.objects["partner"].pk),
         Integration.objects.filter(pk=world.objects["integration"].pk),
     ]
+    mine = Integration.objects.filter(pk=world.objects["integration"].pk).values("pk").order_by()
+    everyone = Integration.objects.values("pk").order_by()
+    unscoped.append(mine.union(everyone, all=True))  # one branch unscoped is enough
+    scoped.append(mine.union(mine, all=True))
     for qs in unscoped:
         sql, _params = qs.query.sql_with_params()
         assert unscoped_reason(sql), sql
