@@ -57,3 +57,20 @@ def certificate_issued(certificate: Certificate, *, superseded: list[int]) -> No
             event="certificate.superseded",
             data={"certificate_id": pk, "superseded_by": certificate.pk},
         )
+
+
+def certificate_revoked(certificate: Certificate, *, reason: str) -> None:
+    """The seal was revoked (by the reviewers' revoke transition or a partner manager): the
+    verification page, its JSON and the badge say so from now on."""
+    webhooks.emit(
+        partner_id=certificate.request.integration.partner_id,
+        event="certificate.revoked",
+        data={
+            "certificate_id": certificate.pk,
+            "request_id": certificate.request_id,
+            "version": certificate.version,
+            "revoked_at": certificate.revoked_at,
+            "reason": reason,
+            "verification_code": certificate.verification_code,
+        },
+    )

@@ -21,6 +21,7 @@ class WebhookEvent(models.TextChoices):
     FINDING_UPDATED = "finding.updated", "Finding updated (status or a reply)"
     CERTIFICATE_ISSUED = "certificate.issued", "Certificate issued"
     CERTIFICATE_SUPERSEDED = "certificate.superseded", "Certificate superseded by a newer version"
+    CERTIFICATE_REVOKED = "certificate.revoked", "Certificate revoked"
     AGREEMENT_CHANGED = "agreement.changed", "Agreement changed"
 
 

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from certifications import permissions as perms
+from certifications import webhook_events
 from certifications.enums import RequestState
 from certifications.models import (
     CertificationRequest,
@@ -199,9 +200,16 @@ def seal_revoke(
     comes off the marketplace when it shows this seal."""
     from certifications.models import Certificate, Listing
 
-    Certificate.objects.filter(request=request, revoked_at__isnull=True).update(
-        revoked_at=at, revoked_by=actor, revoked_reason=reason.strip()
+    revoked = list(
+        Certificate.objects.select_for_update()
+        .select_related("request__integration")
+        .filter(request=request, revoked_at__isnull=True)
     )
+    for certificate in revoked:
+        certificate.revoked_at, certificate.revoked_by = at, actor
+        certificate.revoked_reason = reason.strip()
+        certificate.save(update_fields=["revoked_at", "revoked_by", "revoked_reason"])
+        webhook_events.certificate_revoked(certificate, reason=certificate.revoked_reason)
     Listing.objects.filter(
         integration_id=request.integration_id, certificate__request=request
     ).delete()

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from certifications import webhook_events
 from certifications.models import Certificate
 from certifications.services.common import CertificationError
 from certportal import roles
@@ -44,6 +45,7 @@ def certificate_revoke(*, certificate: Certificate, actor: Any, reason: str) -> 
         locked.revoked_reason = reason.strip()
         locked.save(update_fields=["revoked_at", "revoked_by", "revoked_reason"])
         integration = locked.request.integration
+        webhook_events.certificate_revoked(locked, reason=locked.revoked_reason)
         audit(
             actor=actor,
             action="certificate.revoke",

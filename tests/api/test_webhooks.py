@@ -320,3 +320,31 @@ def test_registration_refuses_private_and_plain_http_urls_in_production(
                 actor=partner_admin, partner_id=partner.pk, url=url, events=ALL_EVENTS
             )
     assert webhooks.url_problem("https://93.184.215.14/hook") == ""
+
+
+def test_a_revoked_certificate_is_announced_to_subscribed_endpoints(
+    partner, partner_admin, draft, reviewer, manager
+):
+    from certifications.models import Certificate
+    from certportal.webhook_models import WebhookDelivery as PartnerDelivery
+
+    api_access.webhook_endpoint_create(
+        actor=partner_admin,
+        partner_id=partner.pk,
+        url="http://127.0.0.1:9/hook",
+        events=["certificate.revoked"],
+    )
+    cert_services.request_submit(request=draft, actor=partner_admin)
+    req = cert_services.request_assign(request=draft, reviewer=reviewer, actor=reviewer)
+    for name in ("intake_ok", "ut_pass"):
+        req = cert_services.request_transition(request=req, name=name, actor=reviewer)
+    certify(req, reviewer=reviewer)
+    assert not PartnerDelivery.objects.exists()  # issued: not subscribed
+    certificate = Certificate.objects.get(request=req)
+    cert_services.certificate_revoke(
+        certificate=certificate, actor=manager, reason="The agreement was cancelled."
+    )
+    [delivery] = PartnerDelivery.objects.all()
+    assert delivery.event == "certificate.revoked"
+    assert delivery.payload["data"]["certificate_id"] == certificate.pk
+    assert delivery.payload["data"]["reason"] == "The agreement was cancelled."
