@@ -20,8 +20,8 @@ from certifications.enums import (
     RequestState,
 )
 from certifications.models import Guideline
-from certportal import roles
 from devtools.demo_applications import seed_applications
+from devtools.demo_history import second_approval
 from partners import services as partner_services
 from partners.enums import MemberRole
 from partners.models import Partner
@@ -191,21 +191,6 @@ def _package(request, actor) -> None:
         )
 
 
-def _second_approval(request, *, asked_by) -> None:
-    """The two-person rule: another demo reviewer approves the certification."""
-    from django.contrib.auth import get_user_model
-
-    second = (
-        get_user_model()
-        .objects.exclude(pk=asked_by.pk)
-        .filter(is_staff=True, groups__name=roles.REVIEWER)
-        .order_by("username")
-        .first()
-    )
-    approval = cert_services.seal_approval_request(request=request, actor=asked_by)
-    cert_services.seal_approval_decide(approval=approval, actor=second, approve=True)
-
-
 def _run(request, steps: list[str], *, admin, reviewer, manager) -> None:
     for step in steps:
         if step == "submit":
@@ -235,7 +220,7 @@ def _run(request, steps: list[str], *, admin, reviewer, manager) -> None:
         else:
             comment = ""
         if step == "cr_pass":
-            _second_approval(request, asked_by=reviewer)
+            second_approval(request, asked_by=reviewer)  # the two-person rule
         request = cert_services.request_transition(
             request=request, name=step, actor=actor, comment=comment
         )
