@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('certportal', '0008_webhook_names'),
+        ("certportal", "0008_webhook_names"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='webhookdelivery',
-            name='event',
-            field=models.CharField(choices=[('request.state_changed', 'Certification request changed state'), ('finding.added', 'Finding added'), ('finding.updated', 'Finding updated (status or a reply)'), ('certificate.issued', 'Certificate issued'), ('certificate.superseded', 'Certificate superseded by a newer version'), ('certificate.revoked', 'Certificate revoked'), ('agreement.changed', 'Agreement changed')], max_length=40),
+            model_name="webhookdelivery",
+            name="event",
+            field=models.CharField(
+                choices=[
+                    ("request.state_changed", "Certification request changed state"),
+                    ("finding.added", "Finding added"),
+                    ("finding.updated", "Finding updated (status or a reply)"),
+                    ("certificate.issued", "Certificate issued"),
+                    ("certificate.superseded", "Certificate superseded by a newer version"),
+                    ("certificate.revoked", "Certificate revoked"),
+                    ("agreement.changed", "Agreement changed"),
+                ],
+                max_length=40,
+            ),
         ),
     ]
