@@ -74,3 +74,14 @@ def wait_idle(dbname: str, deadline: float) -> None:
                 time.sleep(0.2)
     finally:
         conn.close()
+
+
+def database_bytes(name: str) -> int:
+    """The size of database `name` on disk (pg_database_size)."""
+    conn = connect("postgres")
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT pg_database_size(%s)", [name])
+            return int(cursor.fetchone()[0])
+    finally:
+        conn.close()

@@ -42,6 +42,39 @@ def run_wrk(url: str, cookie: str, connections: int, duration: float) -> dict:
     return {"rps": rps, "p50": p50, "p99": p99, "errors": errors}
 
 
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, dict[str, str]]:
+    """Read one HTTP/1.1 response (the body is read and dropped); its status and headers
+    (lower-cased names). ``connection: close`` is set when the server ends the connection."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    headers = {}
+    for line in lines[1:]:
+        if ":" in line:
+            key, value = line.split(":", 1)
+            headers[key.strip().lower()] = value.strip()
+    if "content-length" in headers:
+        await reader.readexactly(int(headers["content-length"]))
+    elif headers.get("transfer-encoding", "").lower() == "chunked":
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+            await reader.readexactly(size + 2)
+            if size == 0:
+                break
+    else:
+        await reader.read()
+        headers["connection"] = "close"
+    return status, headers
+
+
+def request_bytes(host: str, path: str, cookie: str) -> bytes:
+    """A keep-alive GET of `path` with `cookie`."""
+    request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: keep-alive\r\n"
+    if cookie:
+        request += f"Cookie: {cookie}\r\n"
+    return (request + "\r\n").encode("latin-1")
+
+
 async def _client(host, port, request: bytes, deadline: float, latencies: list, errors: list):
     reader = writer = None
     while time.monotonic() < deadline:
@@ -50,25 +83,7 @@ async def _client(host, port, request: bytes, deadline: float, latencies: list, 
         start = time.monotonic()
         writer.write(request)
         await writer.drain()
-        head = await reader.readuntil(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        status = int(lines[0].split()[1])
-        headers = {}
-        for line in lines[1:]:
-            if ":" in line:
-                key, value = line.split(":", 1)
-                headers[key.strip().lower()] = value.strip()
-        if "content-length" in headers:
-            await reader.readexactly(int(headers["content-length"]))
-        elif headers.get("transfer-encoding", "").lower() == "chunked":
-            while True:
-                size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
-                await reader.readexactly(size + 2)
-                if size == 0:
-                    break
-        else:
-            await reader.read()
-            headers["connection"] = "close"
+        status, headers = await read_response(reader)
         latencies.append((time.monotonic() - start) * 1000)
         if status >= 400:
             errors.append(status)
@@ -82,20 +97,14 @@ async def _client(host, port, request: bytes, deadline: float, latencies: list, 
 def run_builtin(url: str, cookie: str, connections: int, duration: float) -> dict:
     match = re.match(r"http://([^:/]+):(\d+)(/.*)", url)
     host, port, path = match.group(1), int(match.group(2)), match.group(3)
-    request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: keep-alive\r\n"
-    if cookie:
-        request += f"Cookie: {cookie}\r\n"
-    request_bytes = (request + "\r\n").encode("latin-1")
+    request = request_bytes(host, path, cookie)
     latencies: list[float] = []
     errors: list[int] = []
 
     async def main():
         deadline = time.monotonic() + duration
         await asyncio.gather(
-            *(
-                _client(host, port, request_bytes, deadline, latencies, errors)
-                for _ in range(connections)
-            )
+            *(_client(host, port, request, deadline, latencies, errors) for _ in range(connections))
         )
 
     started = time.monotonic()

@@ -1,10 +1,17 @@
 """The benchmark's results: one row per page and data size, the printed table, the growth
-between sizes and the JSON results file (``var/bench/latest.json``)."""
+between sizes and the JSON results file (``var/bench/latest.json``: ``results`` from the
+16-connection load, and the ``afresh``, ``mixed``, ``mixed_runs``, ``variants`` and
+``budgets`` sections of the other modes)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+
+from devtools.bench.afresh import AFRESH_KEYS
+from devtools.bench.budgets import BUDGET_KEYS
+from devtools.bench.mixed import MIXED_KEYS, RUN_KEYS
+from devtools.bench.variants import VARIANT_KEYS
 
 RESULT_KEYS = (
     "page",
@@ -48,13 +55,35 @@ def result_row(
     }
 
 
-def write_results(path: Path, results: list[dict], meta: dict) -> None:
+# section of the results file → the keys each of its rows has
+SECTION_KEYS = {
+    "results": RESULT_KEYS,
+    "afresh": AFRESH_KEYS,
+    "mixed": MIXED_KEYS,
+    "mixed_runs": RUN_KEYS,
+    "variants": VARIANT_KEYS,
+    "budgets": BUDGET_KEYS,
+}
+
+
+def write_results(
+    path: Path, results: list[dict], meta: dict, sections: dict[str, list[dict]] | None = None
+) -> None:
+    """Write `meta`, ``results`` and the other `sections` (each a list of rows; a section
+    not given is written empty), refusing rows that lack a section's keys."""
+    data = {"results": results, **{name: [] for name in SECTION_KEYS if name != "results"}}
+    for name, rows in (sections or {}).items():
+        if name not in SECTION_KEYS:
+            raise ValueError(f"unknown section {name!r}")
+        data[name] = rows
+    for name, rows in data.items():
+        for row in rows:
+            missing = set(SECTION_KEYS[name]) - row.keys()
+            if missing:
+                label = "result" if name == "results" else f"{name}"
+                raise ValueError(f"{label} row lacks {sorted(missing)}")
     path.parent.mkdir(parents=True, exist_ok=True)
-    for row in results:
-        missing = set(RESULT_KEYS) - row.keys()
-        if missing:
-            raise ValueError(f"result row lacks {sorted(missing)}")
-    path.write_text(json.dumps({**meta, "results": results}, indent=2) + "\n")
+    path.write_text(json.dumps({**meta, **data}, indent=2) + "\n")
 
 
 def format_table(results: list[dict]) -> str:

@@ -47,15 +47,26 @@ def production_env(
 @contextmanager
 def gunicorn(env: dict, *, port: int, workers: int, threads: int) -> Iterator[str]:
     """Run ``config.wsgi:application`` on 127.0.0.1:`port` until the block ends; yields
-    the base URL once /healthz/ answers."""
+    the base URL once /healthz/?scope=web (database and Redis; no Celery worker
+    runs here) answers."""
+    with gunicorn_server(env, port=port, workers=workers, threads=threads) as (base, _pid):
+        yield base
+
+
+@contextmanager
+def gunicorn_server(
+    env: dict, *, port: int, workers: int, threads: int
+) -> Iterator[tuple[str, int]]:
+    """`gunicorn`, yielding the base URL and the master's pid (its children are the
+    workers whose CPU the benchmark reads)."""
     args = ["config.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
     args += ["--worker-class", "gthread", "--threads", str(threads)]
     args += ["--keep-alive", "30", "--log-level", "warning", "--timeout", "60"]
     server = start_module("gunicorn", args, env)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(f"{base}/healthz/", server)
-        yield base
+        _wait_ready(f"{base}/healthz/?scope=web", server)
+        yield base, server.pid
     finally:
         stop(server)
 

@@ -1,21 +1,19 @@
 """What the benchmark loads: the pages, the role whose session each is sent with, and (run
 inside the production environment of one size by ``bench --prepare``) the role users'
-sessions, each page's URL in that database and its SQL query count."""
+sessions, each page's URL in that database and its SQL query count, the variants' URLs
+(``devtools.bench.variants``) and the mixed workload's people (``devtools.bench.population``)."""
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
-from django.contrib.sessions.backends.db import SessionStore
+from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from certifications.enums import RequestState
 from certifications.models import Certificate, CertificationRequest
+from devtools.bench.sessions import session_cookie
 from devtools.scale.shape import PREFIX
 
 REFERENCE = "reference_template50"
@@ -31,6 +29,8 @@ PAGES = {
     "api_request_detail": "partner",
     "verify": "",
     "reviewer_queue": "reviewer",
+    # The reviewers' landing page (their workspace queue: tabs, one template per row).
+    "reviewer_workspace": "reviewer",
     "admin_request": "reviewer",
     "manager_overview": "manager",
     "metrics": "manager",
@@ -50,18 +50,7 @@ def session_cookies() -> dict[str, str]:
     User = get_user_model()
     cookies = {"": ""}
     for role, username in USERS.items():
-        user = User.objects.get(username=username)
-        store = SessionStore()
-        store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        store[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        if user.is_staff:
-            device, _ = TOTPDevice.objects.get_or_create(
-                user=user, name="bench", defaults={"confirmed": True}
-            )
-            store[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        store.create()
-        cookies[role] = f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
+        cookies[role] = session_cookie(User.objects.get(username=username))
     return cookies
 
 
@@ -93,6 +82,7 @@ def page_urls() -> dict[str, str]:
         "verify": f"/verify/{certificate.verification_code}/",
         # the queue: awaiting review, soonest due first (the admin's default order)
         "reviewer_queue": f"{admin_list}?state__exact={RequestState.SUBMITTED}",
+        "reviewer_workspace": f"{admin_list}queue/",
         "admin_request": f"{admin_list}{reviewed.pk}/change/",
         "manager_overview": "/manage/",
         "metrics": "/manage/metrics/",
@@ -130,6 +120,7 @@ def prepare() -> dict:
     return {
         "urls": urls,
         "cookies": page_cookies,
+        "role_cookies": cookies,
         "queries": queries,
         "queries_uncached": uncached,
     }
