@@ -176,7 +176,7 @@ def evaluate(
 
 def format_budgets(budgets: list[dict]) -> str:
     if not budgets:
-        return "No budgets evaluated (no rows)."
+        return "Budgets: none apply to the rows measured (modes or sizes left out)."
     met = sum(1 for b in budgets if b["met"])
     lines = [f"Budgets: {met} of {len(budgets)} met"]
     for b in budgets:
