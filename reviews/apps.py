@@ -7,6 +7,9 @@ class ReviewsConfig(AppConfig):
     def ready(self) -> None:
         from certportal.cache_invalidation import track
         from reviews import receivers  # noqa: F401  (connects the GitHub access sync)
+        from reviews.metrics import receivers as metrics_receivers
+
+        metrics_receivers.connect()
 
         track("reviews.Finding", partner="request.integration.partner_id")
         track("reviews.FindingReply", partner="finding.request.integration.partner_id")
