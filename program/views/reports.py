@@ -25,9 +25,8 @@ def _metrics_scope(request) -> tuple[forms.MetricsFilterForm, metrics.Scope]:
 
 
 @require_GET
-@cached_view(
-    "manage-metrics", "staff"
-)  # a stored copy exists only for someone who passed the check
+# A stored copy exists only for someone who passed the check; it shows the stored summary.
+@cached_view("manage-metrics", scopes=lambda request: metrics.page_scopes())
 @manager_required
 def metrics_view(request):
     form, scope = _metrics_scope(request)

@@ -568,16 +568,18 @@ def _cache_key(scope: Scope) -> str:
     return SUMMARY_CACHE_KEY if scope.is_default else f"{SUMMARY_CACHE_KEY}:{scope.key}"
 
 
-def refresh_summary(scope: Scope = ALL) -> dict:
+def refresh_summary(scope: Scope = ALL, *, bump: bool = True) -> dict:
     """Catch the summary up with what changed and store the scope's figures for the
     metrics page; the beat task ``certportal.reviews.refresh_metrics`` calls this on a
     schedule for the unfiltered page (a filtered view is stored on first use for the same
-    time). The metrics page's page-cache scope is bumped so it shows the new figures."""
+    time). The metrics page's page-cache scope is bumped so it shows the new figures (not
+    when the page itself computes a missing summary while it is drawn: `bump=False`)."""
     data = {**all_metrics(scope), "computed_at": timezone.now()}
     seconds = settings.METRICS_SUMMARY_SECONDS
     if seconds > 0:
         cache.set(_cache_key(scope), data, timeout=seconds)
-        pagecache.bump(PAGE_SCOPE)
+        if bump:
+            pagecache.bump(PAGE_SCOPE)
     return data
 
 
@@ -588,7 +590,7 @@ def summary(scope: Scope = ALL) -> dict:
     if settings.METRICS_SUMMARY_SECONDS <= 0:
         return {**all_metrics(scope), "computed_at": None}
     data = cache.get(_cache_key(scope))
-    return data if data is not None else refresh_summary(scope)
+    return data if data is not None else refresh_summary(scope, bump=False)
 
 
 def page_scopes() -> list[str]:
