@@ -45,6 +45,38 @@ def open_queue_scopes() -> list[str]:
     return queue_scopes(list(OPEN_STATES))
 
 
+# The reviewers' workspace shows every tab's count and one tab's rows.
+QUEUE_COUNTS = "queue:counts"
+
+
+def workspace_scopes(tab: str | None, user: Any) -> list[str]:
+    """What the reviewers' workspace reads for `tab`: the tab counts, and the rows of that
+    tab only ("mine": the person's requests; no tab given: "mine" or "unassigned", the
+    default by role, without reading the role)."""
+    me, nobody = reviewer_queue_scope(getattr(user, "pk", None)), reviewer_queue_scope(None)
+    rows = {
+        "mine": [me],
+        "unassigned": [nobody],
+        "waiting": [queue_scope(RequestState.CHANGES_REQUESTED)],
+        "open": [queue_scope(s) for s in OPEN_STATES],
+    }.get(tab or "", [me, nobody])
+    return [QUEUE_COUNTS, *rows, QUEUE_NAMES, "staff"]
+
+
+def _tab_membership(fields: dict[str, Any]) -> tuple:
+    """What a request adds to the workspace's tab counts (reviews.workspace.tab_condition,
+    narrowed by the kind and reviewer filters): only open requests count."""
+    state = fields["state"]
+    if state not in OPEN_STATES:
+        return (False,)
+    return (
+        True,
+        state == RequestState.CHANGES_REQUESTED,
+        fields["assigned_reviewer_id"],
+        fields["kind"],
+    )
+
+
 def _group(state: str) -> str:
     if state in OPEN_STATES:
         return "open"
@@ -64,6 +96,8 @@ def request_write_scopes(request: Any, loaded: dict[str, Any] | None) -> set[str
         reviewer_queue_scope(now["assigned_reviewer_id"]),
         reviewer_queue_scope(before["assigned_reviewer_id"]),
     }
+    if loaded is None or _tab_membership(before) != _tab_membership(now):
+        scopes.add(QUEUE_COUNTS)
     if (
         loaded is None
         or _group(before["state"]) != _group(now["state"])

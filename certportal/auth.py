@@ -134,8 +134,8 @@ OTP_DEVICE_FIELDS = ("id", "user_id", "name", "confirmed")
 class CachedOTPMiddleware(OTPMiddleware):
     """django-otp's middleware with the session's verified device remembered in the
     cache, so a page served from the page cache costs no device query. The entry is dropped
-    whenever the device is saved or deleted (`_forget_device`) and lasts at most
-    OTP_DEVICE_CACHE_SECONDS."""
+    whenever the device is saved (a verification saves it, so the entry is written then)
+    or deleted, and lasts at most OTP_DEVICE_CACHE_SECONDS."""
 
     def _device_from_persistent_id(self, persistent_id: str):
         seconds = getattr(settings, "OTP_DEVICE_CACHE_SECONDS", 0)
@@ -150,28 +150,38 @@ class CachedOTPMiddleware(OTPMiddleware):
                 model = apps.get_model(label)
                 return model.from_db(DEFAULT_DB_ALIAS, list(OTP_DEVICE_FIELDS), list(values))
         device = super()._device_from_persistent_id(persistent_id)
-        if device is not None and seconds > 0 and device.confirmed:
-            try:
-                cache.set(
-                    key,
-                    (device._meta.label, [getattr(device, f) for f in OTP_DEVICE_FIELDS]),
-                    timeout=seconds,
-                )
-            except Exception as exc:
-                logger.warning("OTP device not cached (%s)", exc)
+        if device is not None:
+            _remember_device(device)
         return device
 
 
-def _forget_device(sender, instance, **kwargs) -> None:
+def _remember_device(device: Device, *, forget: bool = False) -> None:
+    seconds = getattr(settings, "OTP_DEVICE_CACHE_SECONDS", 0)
+    key = f"{OTP_DEVICE_CACHE_PREFIX}{device.persistent_id}"
+    try:
+        if forget or not device.confirmed or seconds <= 0:
+            cache.delete(key)
+        else:
+            values = [device.__dict__.get(f) for f in OTP_DEVICE_FIELDS]
+            cache.set(key, (device._meta.label, values), timeout=seconds)
+    except Exception as exc:
+        logger.warning("OTP device cache entry not updated (%s)", exc)
+
+
+def _device_saved(sender, instance, raw=False, **kwargs) -> None:
+    if isinstance(instance, Device) and not raw:
+        # A deferred copy (from this cache) may lack fields: drop rather than guess.
+        loaded = all(f in instance.__dict__ for f in OTP_DEVICE_FIELDS)
+        _remember_device(instance, forget=not loaded)
+
+
+def _device_deleted(sender, instance, **kwargs) -> None:
     if isinstance(instance, Device):
-        try:
-            cache.delete(f"{OTP_DEVICE_CACHE_PREFIX}{instance.persistent_id}")
-        except Exception as exc:
-            logger.warning("OTP device cache entry not dropped (%s)", exc)
+        _remember_device(instance, forget=True)
 
 
-post_save.connect(_forget_device, dispatch_uid="otp-device-cache-save")
-post_delete.connect(_forget_device, dispatch_uid="otp-device-cache-delete")
+post_save.connect(_device_saved, dispatch_uid="otp-device-cache-save")
+post_delete.connect(_device_deleted, dispatch_uid="otp-device-cache-delete")
 
 
 class StaffOTPMiddleware:

@@ -121,7 +121,10 @@ class WorkspaceMixin:
             return self._draw_queue(request)
 
         return pagecache.cached_page(
-            request, name="reviewer-queue", scopes=page_scopes.open_queue_scopes(), render=draw
+            request,
+            name="reviewer-queue",
+            scopes=page_scopes.workspace_scopes(request.GET.get("tab"), request.user),
+            render=draw,
         )
 
     def _draw_queue(
