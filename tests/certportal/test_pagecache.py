@@ -302,7 +302,20 @@ def test_scopes_of_each_kind(eligible_partner, partner, partner_admin, submitted
         # a new (or deleted) request: every list it may be in
         "queue:state:submitted",
         f"queue:reviewer:{submitted.assigned_reviewer_id}",
+        "queue:counts",
         "overview",
+    }
+    # a request saved with no field a list shows changed touches no list
+    from certifications.models import CertificationRequest
+
+    loaded = CertificationRequest.objects.get(pk=submitted.pk)
+    loaded.change_summary = "Edited"
+    narrow = cache_invalidation.scopes_for(loaded, loaded=cache_invalidation._loaded(loaded))
+    assert narrow == {
+        "program",
+        f"partner:{partner.pk}",
+        f"request:{submitted.pk}",
+        f"integration:{integration.pk}",
     }
     assert cache_invalidation.scopes_for(Guideline.objects.first()) == {"global"}
     assert cache_invalidation.scopes_for(partner_admin) == {
