@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from certifications.enums import VENDOR_STATES, RequestState
+from certportal import pagecache
 
 ON_TRACK, DUE_SOON, OVERDUE, PAUSED, STOPPED = (
     "on_track",
@@ -82,7 +83,10 @@ def status(
         return PAUSED
     if now > due_at:
         return OVERDUE
-    if due_at - now <= dt.timedelta(days=settings.SLA_DUE_SOON_DAYS):
+    soon = due_at - dt.timedelta(days=settings.SLA_DUE_SOON_DAYS)
+    # A page drawn now shows this status until the next of these moments (page cache).
+    pagecache.expires_at(due_at if now >= soon else soon)
+    if now >= soon:
         return DUE_SOON
     return ON_TRACK
 

@@ -29,15 +29,20 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.signals import user_login_failed
 from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django_otp.middleware import OTPMiddleware
+from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from certportal import roles
@@ -117,6 +122,66 @@ class LoginView(auth_views.LoginView):
             self.request.session[OTP_REQUIRED_SESSION_KEY] = True
             return otp_redirect(user, self.get_success_url())
         return response
+
+
+OTP_DEVICE_CACHE_PREFIX = "otp-device:"
+# What a request needs of its verified device; the rest (the secret key, the throttle) is
+# left deferred, read from the database only if something uses it. The secret never goes
+# to the cache.
+OTP_DEVICE_FIELDS = ("id", "user_id", "name", "confirmed")
+
+
+class CachedOTPMiddleware(OTPMiddleware):
+    """django-otp's middleware with the session's verified device remembered in the
+    cache, so a page served from the page cache costs no device query. The entry is dropped
+    whenever the device is saved (a verification saves it, so the entry is written then)
+    or deleted, and lasts at most OTP_DEVICE_CACHE_SECONDS."""
+
+    def _device_from_persistent_id(self, persistent_id: str):
+        seconds = getattr(settings, "OTP_DEVICE_CACHE_SECONDS", 0)
+        key = f"{OTP_DEVICE_CACHE_PREFIX}{self._normalize_persistent_id(persistent_id)}"
+        if seconds > 0:
+            try:
+                hit = cache.get(key)
+            except Exception:  # a cache outage only costs the query
+                hit = None
+            if hit is not None:
+                label, values = hit
+                model = apps.get_model(label)
+                return model.from_db(DEFAULT_DB_ALIAS, list(OTP_DEVICE_FIELDS), list(values))
+        device = super()._device_from_persistent_id(persistent_id)
+        if device is not None:
+            _remember_device(device)
+        return device
+
+
+def _remember_device(device: Device, *, forget: bool = False) -> None:
+    seconds = getattr(settings, "OTP_DEVICE_CACHE_SECONDS", 0)
+    key = f"{OTP_DEVICE_CACHE_PREFIX}{device.persistent_id}"
+    try:
+        if forget or not device.confirmed or seconds <= 0:
+            cache.delete(key)
+        else:
+            values = [device.__dict__.get(f) for f in OTP_DEVICE_FIELDS]
+            cache.set(key, (device._meta.label, values), timeout=seconds)
+    except Exception as exc:
+        logger.warning("OTP device cache entry not updated (%s)", exc)
+
+
+def _device_saved(sender, instance, raw=False, **kwargs) -> None:
+    if isinstance(instance, Device) and not raw:
+        # A deferred copy (from this cache) may lack fields: drop rather than guess.
+        loaded = all(f in instance.__dict__ for f in OTP_DEVICE_FIELDS)
+        _remember_device(instance, forget=not loaded)
+
+
+def _device_deleted(sender, instance, **kwargs) -> None:
+    if isinstance(instance, Device):
+        _remember_device(instance, forget=True)
+
+
+post_save.connect(_device_saved, dispatch_uid="otp-device-cache-save")
+post_delete.connect(_device_deleted, dispatch_uid="otp-device-cache-delete")
 
 
 class StaffOTPMiddleware:

@@ -1,20 +1,35 @@
 """Which page-cache scopes a model write makes stale (see certportal.pagecache).
 
 Connected in CertportalConfig.ready(); each app tracks its own models with `track()` in its
-AppConfig.ready(). Every save and delete of a program model bumps ``program`` and the scope
-of the partner organisation the row belongs to, found by following its registered path; a few models also touch the public certificate pages
-(``verify``) or reference data (``global``). Writes through ``QuerySet.update()`` send
-no signal: the services that use it call `pagecache.bump` themselves."""
+AppConfig.ready(). A write bumps only the scopes of what it belongs to, so a page survives
+writes it does not show:
+
+- ``partner:<id>``: every row of one partner organisation (its portal pages);
+- ``request:<id>`` / ``integration:<id>``: rows of one certification request / one
+  integration (the back office's request page reads its integration's scope);
+- ``org:<id>`` and ``overview``: partner-level rows (the partner, its agreements and
+  ledgers, reviews, plans, tickets): what the managers' overview and a request page show
+  of the organisation;
+- ``staff``: who the vendor staff are (reviewer lists, names);
+- extra scopes an app computes from the row and its values as loaded (`extra`, `watch`):
+  the review queues (``queue:state:<state>``, ``queue:names``) bump only when a request
+  enters, leaves or changes in a queue;
+- ``program``: every program write, for a page that reads everything.
+
+Some models also touch the public certificate pages (``verify``) or reference data
+(``global``). Writes through ``QuerySet.update()`` send no signal: the services that use
+it call `pagecache.bump` themselves."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+from django.db.models.signals import m2m_changed, post_delete, post_init, post_save, pre_delete
 
 from certportal import pagecache
 
@@ -23,13 +38,22 @@ logger = logging.getLogger(__name__)
 # Filled by each app's AppConfig.ready() through `track()`: the ground names no app model.
 # model label → attribute path from a row to its partner id
 PARTNER_PATHS: dict[str, str] = {}
+# model label → path to the row's certification request id / integration id
+REQUEST_PATHS: dict[str, str] = {}
+INTEGRATION_PATHS: dict[str, str] = {}
 # Shown on every page or on pages of every partner: their writes bump ``global``.
 GLOBAL_MODELS: set[str] = set()
 # The public certificate pages read these (the agreement: "partner in good standing").
 VERIFY_MODELS: set[str] = set()
 # Rows that change only one person's header or preferences: label → path to the user id.
 USER_PATHS: dict[str, str] = {}
+# Fixed scopes a model's writes also bump, and app hooks computing more from the row.
+ALSO: dict[str, tuple[str, ...]] = {}
+EXTRA: dict[str, Callable[[Any, dict[str, Any] | None], set[str]]] = {}
+WATCHED: dict[str, tuple[str, ...]] = {}
 _TRACKED: set[str] = set()
+# Saves of a user that change nothing any page shows (each login writes last_login).
+QUIET_USER_FIELDS = frozenset({"last_login"})
 
 
 def track(
@@ -37,25 +61,60 @@ def track(
     *,
     partner: str | None = None,
     user: str | None = None,
+    request: str | None = None,
+    integration: str | None = None,
     everywhere: bool = False,
     verify: bool = False,
+    also: tuple[str, ...] = (),
+    watch: tuple[str, ...] = (),
+    extra: Callable[[Any, dict[str, Any] | None], set[str]] | None = None,
 ) -> None:
     """Register which scopes a write of `model` makes stale.
 
     `partner` is the attribute path from a row to its partner organisation's id (the row
-    then also bumps ``program``); `user` the path to the one person whose header it changes;
+    then also bumps ``program``); `request` and `integration` the paths to the request and
+    integration it belongs to (a partner row with neither is partner-level: ``org:<id>``
+    and ``overview``); `user` the path to the one person whose header it changes;
     `everywhere` for reference data every page may show (``global``); `verify` for what the
-    public certificate pages read."""
+    public certificate pages read; `also` fixed scopes. `extra(row, loaded)` returns more
+    scopes, given the `watch` fields' values as loaded from the database (None for a new
+    row or a delete)."""
     label = model if isinstance(model, str) else model._meta.label
     if partner is not None:
         PARTNER_PATHS[label] = partner
+    if request is not None:
+        REQUEST_PATHS[label] = request
+    if integration is not None:
+        INTEGRATION_PATHS[label] = integration
     if user is not None:
         USER_PATHS[label] = user
     if everywhere:
         GLOBAL_MODELS.add(label)
     if verify:
         VERIFY_MODELS.add(label)
+    if also:
+        ALSO[label] = tuple(also)
+    if extra is not None:
+        EXTRA[label] = extra
+    if watch:
+        WATCHED[label] = tuple(watch)
+        from django.apps import apps
+
+        post_init.connect(
+            _remember_loaded, sender=apps.get_model(label), dispatch_uid=f"pagecache-init-{label}"
+        )
     _TRACKED.add(label)
+
+
+_UNKNOWN = object()
+
+
+def _remember_loaded(sender, instance, **kwargs) -> None:
+    # Only rows read from the database have loaded values to compare with.
+    if instance._state.adding and instance.pk is None:
+        return
+    fields = WATCHED[sender._meta.label]
+    instance._pagecache_loaded = {f: instance.__dict__.get(f, _UNKNOWN) for f in fields}
 
 
 def _follow(instance: Any, path: str) -> Any:
@@ -67,12 +126,22 @@ def _follow(instance: Any, path: str) -> Any:
     return value
 
 
-def scopes_for(instance: Any) -> set[str]:
-    """The scopes a write of `instance` makes stale."""
+def _path_id(instance: Any, path: str | None) -> Any:
+    if path is None:
+        return None
+    try:
+        return _follow(instance, path)
+    except ObjectDoesNotExist:
+        return None
+
+
+def scopes_for(instance: Any, *, loaded: dict[str, Any] | None = None) -> set[str]:
+    """The scopes a write of `instance` makes stale (`loaded`: its watched fields as they
+    were read, None for a new row or a delete)."""
     label = instance._meta.label
-    scopes: set[str] = set()
+    scopes: set[str] = set(ALSO.get(label, ()))
     if label == get_user_model()._meta.label:
-        return {"program", pagecache.user_scope(instance)}
+        return {"program", "staff", pagecache.user_scope(instance)}
     if label in GLOBAL_MODELS:
         scopes.add("global")
     if label in VERIFY_MODELS:
@@ -82,13 +151,28 @@ def scopes_for(instance: Any) -> set[str]:
     path = PARTNER_PATHS.get(label)
     if path is not None:
         scopes.add("program")
-        try:
-            partner_id = _follow(instance, path)
-        except ObjectDoesNotExist:
-            partner_id = None
+        partner_id = _path_id(instance, path)
         # A row whose partner cannot be found (a half-deleted tree) goes stale everywhere.
         scopes.add(f"partner:{partner_id}" if partner_id else "global")
+        request_id = _path_id(instance, REQUEST_PATHS.get(label))
+        integration_id = _path_id(instance, INTEGRATION_PATHS.get(label))
+        if request_id:
+            scopes.add(f"request:{request_id}")
+        if integration_id:
+            scopes.add(f"integration:{integration_id}")
+        if label not in REQUEST_PATHS and label not in INTEGRATION_PATHS:
+            scopes.update({f"org:{partner_id or 0}", "overview"})
+    hook = EXTRA.get(label)
+    if hook is not None:
+        scopes |= hook(instance, loaded)
     return scopes
+
+
+def _loaded(instance: Any) -> dict[str, Any] | None:
+    values = getattr(instance, "_pagecache_loaded", None)
+    if values is None or any(v is _UNKNOWN for v in values.values()):
+        return None
+    return values
 
 
 def _tracked(sender: Any) -> bool:
@@ -96,10 +180,19 @@ def _tracked(sender: Any) -> bool:
     return sender._meta.label in _TRACKED
 
 
-def _on_save(sender, instance, raw=False, **kwargs) -> None:
+def _on_save(sender, instance, raw=False, created=False, update_fields=None, **kwargs) -> None:
     if raw or not _tracked(sender):
         return
-    pagecache.bump(*scopes_for(instance))
+    label = sender._meta.label
+    if (
+        update_fields
+        and label == get_user_model()._meta.label
+        and set(update_fields) <= QUIET_USER_FIELDS
+    ):
+        return
+    pagecache.bump(*scopes_for(instance, loaded=None if created else _loaded(instance)))
+    if label in WATCHED:  # the next save of this instance compares with what it wrote
+        instance._pagecache_loaded = {f: instance.__dict__.get(f, _UNKNOWN) for f in WATCHED[label]}
 
 
 def _before_delete(sender, instance, **kwargs) -> None:
@@ -119,9 +212,9 @@ def _on_groups_changed(sender, instance, action, pk_set=None, **kwargs) -> None:
         return
     User = get_user_model()
     if isinstance(instance, User):
-        pagecache.bump("program", pagecache.user_scope(instance))
+        pagecache.bump("program", "staff", pagecache.user_scope(instance))
     elif pk_set:  # a group's members changed
-        pagecache.bump("program", *(f"user:{pk}" for pk in pk_set))
+        pagecache.bump("program", "staff", *(f"user:{pk}" for pk in pk_set))
     else:  # a group was emptied: who was in it is no longer known
         pagecache.bump("global")
 

@@ -8,11 +8,16 @@ rendered afresh. Scopes:
 
 - ``global``: reference data every page may show (the guideline catalogue, groups, the
   deployment calendar); bumped rarely;
-- ``program``: anything a vendor-staff page shows (the review queue, the request page, the
-  partners overview, metrics); bumped by every program write;
 - ``partner:<id>``: everything of one partner organisation (its portal pages);
+- ``request:<id>``, ``integration:<id>``, ``org:<id>``: one request, one integration, one
+  organisation's partner-level rows (the back office's request page reads these);
+- ``queue:state:<state>``, ``queue:reviewer:<id>``, ``queue:names``: the review queues;
+- ``overview``, ``metrics``, ``staff``: the managers' overview, the stored metrics
+  summary, who the staff are;
+- ``program``: every program write (a page that reads everything);
 - ``user:<id>``: the person's own header data (name, unread notifications, groups);
 - ``verify``: the public certificate pages.
+Which write bumps which is certportal.cache_invalidation's business.
 
 Correctness rules:
 
@@ -23,12 +28,15 @@ Correctness rules:
   token between the two is discarded).
 - The CSRF token is never stored: the page is rendered with a placeholder, replaced on the
   way out with the requester's own token.
-- Time-relative content (SLA "due in", "overdue") is at most `PAGE_CACHE_SECONDS` old: the
-  key carries a time bucket of that length.
+- Time-relative content is drawn at day granularity ("due in 3 days"), so the key carries
+  the local date and a copy ends at midnight; a page whose content changes at a moment
+  of its own (an SLA becoming overdue at its due time) calls `expires_at(moment)` while it
+  is drawn, and its copy is not served from that moment on. No copy is kept longer than
+  `PAGE_CACHE_MAX_AGE`.
 - A cache outage only costs speed: every cache call falls back to rendering.
 
 `PAGE_CACHE_SECONDS` (default 60 when a shared Redis cache is configured or in DEBUG, else
-0 = off) sets the bucket; 0 turns the cache off."""
+0 = off) turns the cache on; its value no longer sets a time bucket."""
 
 from __future__ import annotations
 
@@ -177,18 +185,38 @@ def _skip(request: HttpRequest) -> bool:
 
 
 def _page_key(request: HttpRequest, name: str, vary: str) -> str:
-    seconds = settings.PAGE_CACHE_SECONDS
     user_id = getattr(request.user, "pk", None) or 0
     page = f"{name}|{user_id}|{vary}|{request.get_full_path()}"
-    # Each page's buckets start at its own offset, so pages do not all expire together.
-    digest = hashlib.sha256(page.encode()).digest()
-    offset = int.from_bytes(digest[:4], "big") % seconds
-    bucket = int((timezone.now().timestamp() + offset) // seconds)
-    return f"{PAGE_PREFIX}{_namespace()}:{name}:{digest.hex()}:{bucket}"
+    digest = hashlib.sha256(page.encode()).hexdigest()
+    # Pages say "due in 3 days" and "today": a copy is of one local day.
+    day = timezone.localdate().toordinal()
+    return f"{PAGE_PREFIX}{_namespace()}:{name}:{digest}:{day}"
+
+
+def max_age() -> int:
+    return getattr(settings, "PAGE_CACHE_MAX_AGE", 86400)
+
+
+# The drawing in progress on this thread: the earliest moment its content changes.
+_drawing = threading.local()
+
+
+def expires_at(moment: Any) -> None:
+    """Called while a page is drawn: its content changes at `moment` (an aware datetime),
+    so its copy must not be served from then on. Outside a drawing it does nothing."""
+    current = getattr(_drawing, "expires", _NOT_DRAWING)
+    if current is _NOT_DRAWING or moment is None:
+        return
+    stamp = moment.timestamp()
+    if current is None or stamp < current:
+        _drawing.expires = stamp
+
+
+_NOT_DRAWING = object()
 
 
 def _served(request: HttpRequest, entry: Any) -> HttpResponse:
-    _tokens, headers, body = entry
+    _tokens, headers, body = entry[:3]
     response = HttpResponse(_with_token(request, body))
     for header, value in headers.items():
         response[header] = value
@@ -196,10 +224,17 @@ def _served(request: HttpRequest, entry: Any) -> HttpResponse:
     return response
 
 
+def _expired(entry: Any) -> bool:
+    expires = entry[3] if len(entry) > 3 else None
+    return expires is not None and timezone.now().timestamp() >= expires
+
+
 def _current(entry: Any, found: dict[str, Any]) -> bool:
     """Whether a stored copy was drawn at the current version of every scope it read
     (`found` holds version tokens by cache key; scopes not in it are fetched)."""
     tokens = entry[0]
+    if _expired(entry):
+        return False
     keys = {scope: _version_key(scope) for scope in tokens}
     unknown = [key for key in keys.values() if key not in found]
     if unknown:
@@ -244,19 +279,22 @@ def draw(
     render: Callable[[], HttpResponse],
     vary: str = "",
     known: dict[str, Any] | None = None,
+    more_scopes: Callable[[], Iterable[str]] | None = None,
 ) -> HttpResponse:
     """Draw the page (or take the copy another request is drawing at the same moment) and
     store it with the version of every scope it reads, taken before its rows are read.
-    `known` is what a `lookup` of this request already read (see `_read`)."""
+    `known` is what a `lookup` of this request already read (see `_read`); `more_scopes`
+    names scopes found only when drawing (the integration of the request a page shows),
+    from facts that never change, so reading them before the versions is safe."""
     if _skip(request):
         return render()
-    seconds = settings.PAGE_CACHE_SECONDS
-    scope_list = list(dict.fromkeys(["global", user_scope(request.user), *scopes]))
+    extra = list(more_scopes()) if more_scopes is not None else []
+    scope_list = list(dict.fromkeys(["global", user_scope(request.user), *scopes, *extra]))
     key = _page_key(request, name, vary)
     try:
         tokens = dict(zip(scope_list, versions(scope_list, known), strict=True))
         entry = known.get(key) if known is not None else cache.get(key)
-        if entry is not None and entry[0] == tokens:
+        if entry is not None and entry[0] == tokens and not _expired(entry):
             locked = False  # current already (its lookup was skipped or raced a drawing)
         else:
             entry, locked = _wait_for_other_drawing(key, tokens)
@@ -266,19 +304,23 @@ def draw(
     if entry is not None:
         return _served(request, entry)
     request._page_cache_render = True
+    outer = getattr(_drawing, "expires", _NOT_DRAWING)
+    _drawing.expires = None
     try:
         response = render()
         if hasattr(response, "render") and not response.is_rendered:
             response.render()
         request._page_cache_render = False
+        expires = _drawing.expires
         if _cacheable(response):
             headers = {h: response[h] for h in KEPT_HEADERS if h in response}
             try:
-                cache.set(key, (tokens, headers, response.content), timeout=seconds * 2)
+                cache.set(key, (tokens, headers, response.content, expires), timeout=max_age())
             except Exception as exc:
                 logger.warning("Page cache: could not store %s (%s)", name, exc)
             response["X-Page-Cache"] = "miss"
     finally:
+        _drawing.expires = outer
         request._page_cache_render = False
         if locked:  # after the copy is stored, so the waiting requests find it
             _release(key)
@@ -294,16 +336,27 @@ def cached_page(
     scopes: Iterable[str],
     render: Callable[[], HttpResponse],
     vary: str = "",
+    more_scopes: Callable[[], Iterable[str]] | None = None,
 ) -> HttpResponse:
     """Serve `render()`'s page from the cache when nothing it depends on has changed.
 
     `scopes` are the version scopes the page reads besides ``global`` and the person's
-    own; `vary` adds what else the page depends on (the current partner organisation)."""
+    own; `more_scopes` those known only when drawing (see `draw`; a stored copy records
+    them, so a hit checks them too); `vary` adds what else the page depends on (the
+    current partner organisation)."""
     scopes = list(scopes)
     hit, found = _read(request, name, scopes, vary)
     if hit is not None:
         return hit
-    return draw(request, name=name, scopes=scopes, render=render, vary=vary, known=found)
+    return draw(
+        request,
+        name=name,
+        scopes=scopes,
+        render=render,
+        vary=vary,
+        known=found,
+        more_scopes=more_scopes,
+    )
 
 
 LOCK_SECONDS = 30  # longest a page may take to draw before another request tries too
@@ -326,7 +379,7 @@ def _wait_for_other_drawing(key: str, tokens: dict[str, str]) -> tuple[Any, bool
         time.sleep(POLL_SECONDS)
         found = cache.get_many([key, lock])
         entry = found.get(key)
-        if entry is not None and entry[0] == tokens:
+        if entry is not None and entry[0] == tokens and not _expired(entry):
             return entry, False
         if lock not in found:  # drawn but not storable, or at other versions: draw it here
             break
@@ -354,26 +407,37 @@ def user_scope(user: Any) -> str:
     return f"user:{getattr(user, 'pk', 0) or 0}"
 
 
-# Vendor-staff pages read the whole program.
+# A vendor-staff page that has not said what it reads reads the whole program.
 STAFF_SCOPES = ("program",)
 
 
-def cached_view(name: str, kind: str) -> Callable:
+def cached_view(
+    name: str,
+    kind: str = "staff",
+    *,
+    scopes: Iterable[str] | Callable[..., Iterable[str]] | None = None,
+) -> Callable:
     """Decorator: serve a GET view through the page cache.
 
-    `kind` picks the scopes: ``"staff"`` (the whole program; put it outside the role
-    check, so a hit skips it: a stored copy exists only for someone who passed it, and a
-    change to their groups changes their own scope's version) or ``"verify"`` (public
-    certificate pages). Portal pages use `portal.context.portal_page`."""
+    `kind` picks the default scopes: ``"staff"`` (the whole program; put it outside the
+    role check, so a hit skips it: a stored copy exists only for someone who passed it, and
+    a change to their groups changes their own scope's version) or ``"verify"`` (public
+    certificate pages). `scopes` names what the page reads instead: a list, or a callable
+    given the view's arguments (the request first). Portal pages use
+    `portal.context.portal_page`."""
     from functools import wraps
 
-    scopes = list(STAFF_SCOPES) if kind == "staff" else [kind]
+    default = list(STAFF_SCOPES) if kind == "staff" else [kind]
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(request, *args, **kwargs):
+            if callable(scopes):
+                chosen = list(scopes(request, *args, **kwargs))
+            else:
+                chosen = default if scopes is None else list(scopes)
             return cached_page(
-                request, name=name, scopes=scopes, render=lambda: view(request, *args, **kwargs)
+                request, name=name, scopes=chosen, render=lambda: view(request, *args, **kwargs)
             )
 
         return wrapper

@@ -77,7 +77,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    # django-otp's middleware, with the verified device cached (certportal.auth).
+    "certportal.auth.CachedOTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -153,6 +154,12 @@ else:
 # or in DEBUG (one runserver process). 0 turns it off.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60 if (REDIS_URL or DEBUG) else 0)
 PAGE_CACHE_NAMESPACE = ""
+# Longest a stored page is kept (it also ends at local midnight, when its "due in 3 days"
+# changes, and at any moment its content names, such as an SLA due time).
+PAGE_CACHE_MAX_AGE = env.int("PAGE_CACHE_MAX_AGE", default=86400)
+# How long the verified second-factor device of a session is remembered in the cache
+# (certportal.auth.CachedOTPMiddleware; dropped at once when the device changes).
+OTP_DEVICE_CACHE_SECONDS = env.int("OTP_DEVICE_CACHE_SECONDS", default=300)
 
 # Celery's own settings (serialisation, time limits, broker transport, the beat schedule
 # and the workers' heartbeat) are in config/celery_settings.py.
@@ -364,6 +371,11 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 12)
+if REDIS_URL:
+    # Sessions read from the shared cache (written through to the database), so a page
+    # served from the page cache costs one query (the user). Only with a cache every
+    # process shares: a per-process cache would keep a logged-out session alive elsewhere.
+    SESSION_ENGINE = "certportal.sessions"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)

@@ -11,7 +11,7 @@ class PartnersConfig(AppConfig):
 
         webhooks.register_admins_resolver(partner_admins)
 
-        track("partners.Partner", partner="pk", verify=True)
+        track("partners.Partner", partner="pk", verify=True, also=("queue:names",))
         track("partners.Membership", partner="partner_id", user="user_id")
         track("partners.BusinessReview", partner="partner_id")
         track("partners.SupportPlan", partner="partner_id")

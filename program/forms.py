@@ -120,13 +120,20 @@ class CertificationExportForm(forms.Form):
 
 class MetricsFilterForm(CertificationExportForm):
     """The metrics page's filters: when requests were submitted (the range is checked as
-    the export's), and a product area."""
+    the export's), and a product area. The figures come from monthly summaries, so a range
+    covers the whole months it touches (the help text says so)."""
 
     start = forms.DateField(
-        label="Submitted from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="Submitted from",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Whole months: from the first day of this date's month.",
     )
     end = forms.DateField(
-        label="Submitted until", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="Submitted until",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Whole months: to the last day of this date's month.",
     )
     area = forms.ChoiceField(
         label="Product area",

@@ -391,3 +391,12 @@ class CompareCache(models.Model):
 
     def __str__(self) -> str:
         return f"{self.repo} {self.base[:7]}...{self.head[:7]}"
+
+
+# The metrics summary's tables live beside the code that keeps them.
+from reviews.metrics.models import (  # noqa: E402, F401
+    MetricsCell,
+    MetricsChange,
+    MetricsFacts,
+    MetricsState,
+)

@@ -21,7 +21,12 @@ class SupportConfig(AppConfig):
         track("support.Ticket", partner="partner_id")
         track("support.TicketEvent", partner="ticket.partner_id")
         track("support.TicketAttachment", partner="ticket.partner_id")
-        track("support.SupportMeeting", partner="request.integration.partner_id")
+        track(
+            "support.SupportMeeting",
+            partner="request.integration.partner_id",
+            request="request_id",
+            integration="request.integration_id",
+        )
         track("support.DeploymentCycle", everywhere=True)
 
         request_transitioned.connect(

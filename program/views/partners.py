@@ -44,9 +44,9 @@ SORT_FIELDS = {
 
 
 @require_GET
-@cached_view(
-    "manage-overview", "staff"
-)  # a stored copy exists only for someone who passed the check
+# A stored copy exists only for someone who passed the check; it reads the partner-level
+# rows and the open/certified counts (cache_invalidation's ``overview``).
+@cached_view("manage-overview", scopes=["overview", "staff"])
 @manager_required
 def overview(request):
     today = timezone.localdate()

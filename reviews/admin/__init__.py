@@ -30,6 +30,12 @@ from reviews.admin.intake_records import (
     IntakeReportAdmin,
     WebhookDeliveryAdmin,
 )
+from reviews.admin.metrics_records import (
+    MetricsCellAdmin,
+    MetricsChangeAdmin,
+    MetricsFactsAdmin,
+    MetricsStateAdmin,
+)
 from reviews.admin.queue import (
     AssignedReviewerFilter,
     CappedCountPaginator,
@@ -65,6 +71,10 @@ __all__ = [
     "FindingStatusForm",
     "IntakeOverrideAdmin",
     "IntakeReportAdmin",
+    "MetricsCellAdmin",
+    "MetricsChangeAdmin",
+    "MetricsFactsAdmin",
+    "MetricsStateAdmin",
     "PartnerFilter",
     "RepoAccessGrantAdmin",
     "ReviewRoundAdmin",

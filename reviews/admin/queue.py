@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 
-from certifications import sla
+from certifications import page_scopes, sla
 from certifications.enums import VENDOR_STATES
 from certifications.models import CertificationRequest
 from certportal import pagecache
@@ -169,7 +169,7 @@ class ReviewQueueMixin:
         return pagecache.cached_page(
             request,
             name="review-queue",
-            scopes=pagecache.STAFF_SCOPES,
+            scopes=page_scopes.changelist_scopes(request.GET),
             render=render_queue,
         )
 

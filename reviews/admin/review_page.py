@@ -18,9 +18,9 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 
+from certifications import page_scopes, sla
 from certifications import permissions as cert_perms
 from certifications import services as cert_services
-from certifications import sla
 from certifications.enums import FINAL_STATES, RequestState
 from certifications.models import NOTE_MAX_LENGTH, TEXT_MAX_LENGTH, CertificationRequest, Guideline
 from certifications.updates import document_answers
@@ -146,7 +146,11 @@ class RequestPageMixin:
         # Served from the page cache while nothing it shows has changed: a stored copy of
         # this page exists only for a person who could open the request when it was drawn.
         return pagecache.cached_page(
-            request, name="review-request", scopes=pagecache.STAFF_SCOPES, render=draw
+            request,
+            name="review-request",
+            scopes=[f"request:{pk}"],
+            more_scopes=lambda: page_scopes.request_page_scopes(pk),
+            render=draw,
         )
 
     def _review_page(

@@ -21,6 +21,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 
+from certifications import page_scopes
 from certifications.enums import ProductArea, RequestKind
 from certifications.models import NOTE_MAX_LENGTH
 from certportal import pagecache, roles
@@ -120,7 +121,10 @@ class WorkspaceMixin:
             return self._draw_queue(request)
 
         return pagecache.cached_page(
-            request, name="reviewer-queue", scopes=pagecache.STAFF_SCOPES, render=draw
+            request,
+            name="reviewer-queue",
+            scopes=page_scopes.workspace_scopes(request.GET.get("tab"), request.user),
+            render=draw,
         )
 
     def _draw_queue(

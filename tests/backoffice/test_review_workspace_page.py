@@ -131,6 +131,10 @@ def test_what_changed_against_fake_github_on_both_pages(
     # Force-pushed away: a clear message instead of the list (once cached per pair).
     other = "cccccccccccccccccccccccccccccccccccccccc"
     ReviewRound.objects.filter(request=assigned, number=1).update(commit_sha=other)
+    # update() sends no signal: bump the request's page-cache scope as a service would
+    from certportal import pagecache
+
+    pagecache.bump(f"request:{assigned.pk}")
     client.force_login(reviewer)
     body = client.get(page(assigned)).content.decode()
     assert "may have been force-pushed away" in body
