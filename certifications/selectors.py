@@ -18,6 +18,8 @@ from certifications.models import (
     Guideline,
     Integration,
     Listing,
+    SealAction,
+    SealApproval,
     TestEnvironment,
     TransitionLog,
 )
@@ -195,9 +197,33 @@ def request_labels(ids) -> dict[int, str]:
 
 
 def certificates_of_partner(*, partner_id: int, limit: int = 50) -> list[Certificate]:
-    """The partner's newest certificates with their integrations (managers' partner page)."""
-    return list(
+    """The partner's newest certificates with their integrations (managers' partner page),
+    each with `pending_revocation`: the revocation waiting for a second person, or None
+    (one query for all of them, none without certificates)."""
+    certificates = list(
         Certificate.objects.filter(request__integration__partner_id=partner_id)
         .select_related("request__integration")
         .order_by("-issued_at", "-pk")[:limit]
     )
+    pending = pending_revocations([c.request_id for c in certificates if c.revoked_at is None])
+    for certificate in certificates:
+        certificate.pending_revocation = pending.get(certificate.request_id)
+    return certificates
+
+
+def pending_revocations(request_ids: list[int]) -> dict[int, SealApproval]:
+    """The pending revocation (waiting for a second person) of each of these requests that
+    has one, in one query."""
+    if not request_ids:
+        return {}
+    rows = (
+        SealApproval.objects.filter(
+            request_id__in=request_ids, action=SealAction.REVOKE, approved__isnull=True
+        )
+        .select_related("requested_by")
+        .order_by("request_id", "-requested_at", "-id")
+    )
+    out: dict[int, SealApproval] = {}
+    for row in rows:
+        out.setdefault(row.request_id, row)
+    return out
