@@ -60,7 +60,7 @@ def certificate_issued(certificate: Certificate, *, superseded: list[int]) -> No
 
 
 def certificate_revoked(certificate: Certificate, *, reason: str) -> None:
-    """The seal was revoked (by the reviewers' revoke transition or a partner manager): the
+    """The seal was revoked (the `revoke` transition, once a second person confirmed): the
     verification page, its JSON and the badge say so from now on."""
     webhooks.emit(
         partner_id=certificate.request.integration.partner_id,

@@ -6,6 +6,7 @@ refusal messages consistent across apps."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import models
@@ -38,14 +39,16 @@ def fire(
     *,
     actor: Any,
     error: type[ProgramError] = ProgramError,
-    unmet: str | None = None,
+    unmet: str | Callable[[], str | None] | None = None,
     check_perm: bool = True,
     **kwargs: Any,
 ) -> str:
     """Fire transition `name` on a locked `obj` and save it. Returns the previous state.
 
-    `check_perm=False` is for the system (periodic tasks) and for a service that has just
-    called `check` for the same person, never to skip the role of a person."""
+    `unmet` is the refusal when a condition fails, or a callable that words it (called
+    only then: wording it may need a query). `check_perm=False` is for the system
+    (periodic tasks) and for a service that has just called `check` for the same person,
+    never to skip the role of a person."""
     method = getattr(obj, name)
     label = name.replace("_", " ")
     if check_perm:
@@ -54,6 +57,8 @@ def fire(
         state = obj.get_state_display() if hasattr(obj, "get_state_display") else obj.state
         raise error(f"Cannot {label}: it is {str(state).lower()}.", code="wrong_state")
     if not can_proceed(method):
+        if callable(unmet):
+            unmet = unmet()
         raise error(unmet or f"Cannot {label} yet: a required condition is not met.", code="unmet")
     previous = obj.state
     method(**kwargs)

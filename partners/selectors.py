@@ -11,10 +11,10 @@ from django.conf import settings
 from django.db.models import (
     Count,
     DecimalField,
+    Exists,
     F,
     IntegerField,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -68,6 +68,49 @@ def agreement_in_force(*, partner: Partner | int, on: dt.date | None = None) -> 
     )
 
 
+def agreement_in_force_with_totals(*, partner: Partner | int) -> Agreement | None:
+    """`agreement_in_force` with, in the same query, what a partner's dashboard shows of it:
+    payments and marketing spend (`money_summary` reads them) and the partner's
+    business-review state and support plan (`eligibility_facts`). The quota is
+    `quota_summary`'s one grouped query: six more subqueries here would cost more to build
+    than that query does."""
+    today = timezone.localdate()
+    partner_id = partner if isinstance(partner, int) else partner.pk
+    agreement = OuterRef("pk")
+    return (
+        Agreement.objects.annotate(
+            paid=sum_subquery(
+                Payment.objects.filter(agreement_id=agreement), "amount", output=MONEY_FIELD
+            ),
+            credit_used=sum_subquery(
+                MarketingActivity.objects.filter(agreement_id=agreement),
+                "amount",
+                output=MONEY_FIELD,
+            ),
+        )
+        .filter(
+            partner_id=partner_id,
+            state=AgreementState.ACTIVE,
+            term_start__lte=today,
+            term_end__gte=today - dt.timedelta(days=settings.AGREEMENT_GRACE_DAYS),
+        )
+        .annotate(**eligibility_facts(OuterRef("partner_id")))
+        .order_by("-term_start")
+        .first()
+    )
+
+
+def eligibility_facts(partner: OuterRef | int) -> dict[str, Any]:
+    """Annotations `review_state` (the business review's, or None) and `has_plan` (a
+    support plan exists) of the partner `partner` points at."""
+    return {
+        "review_state": Subquery(
+            BusinessReview.objects.filter(partner=partner).values("state")[:1]
+        ),
+        "has_plan": Exists(SupportPlan.objects.filter(partner=partner)),
+    }
+
+
 def agreement_current(*, partner: Partner) -> Agreement | None:
     """The agreement a partner should look at: in force, else the newest open one, else the
     newest of any state."""
@@ -101,21 +144,34 @@ class QuotaLine:
 
 
 def quota_summary(*, agreement: Agreement) -> dict[str, QuotaLine]:
-    """Quota per kind derived from the ledger in one aggregate query."""
-    agg = QuotaEntry.objects.filter(agreement=agreement).aggregate(
-        **{
-            f"{kind}_{entry}": Sum("units", filter=Q(quota_kind=kind, entry_kind=entry), default=0)
-            for kind in QuotaKind.values
-            for entry in QuotaEntryKind.values
-        }
-    )
+    """Quota per kind derived from the ledger in one grouped query (none when the
+    agreement came with the `quota_totals` annotations, as `agreements_with_totals`)."""
     included = {QuotaKind.MAJOR: agreement.major_quota, QuotaKind.MINOR: agreement.minor_quota}
+    if all(hasattr(agreement, f"{kind}_used") for kind in QuotaKind.values):
+        return {
+            kind: QuotaLine(
+                kind=kind,
+                included=included[kind],
+                extra=getattr(agreement, f"{kind}_extra"),
+                used=getattr(agreement, f"{kind}_used"),
+            )
+            for kind in QuotaKind.values
+        }
+    # One row per (kind, entry kind): fewer expressions to build than a FILTER per pair.
+    sums = {
+        (kind, entry): total
+        for kind, entry, total in QuotaEntry.objects.filter(agreement=agreement)
+        .order_by()
+        .values_list("quota_kind", "entry_kind")
+        .annotate(total=Sum("units"))
+    }
     return {
         kind: QuotaLine(
             kind=kind,
             included=included[kind],
-            extra=agg[f"{kind}_grant"],
-            used=-agg[f"{kind}_consume"] - agg[f"{kind}_refund"],
+            extra=sums.get((kind, QuotaEntryKind.GRANT), 0),
+            used=-sums.get((kind, QuotaEntryKind.CONSUME), 0)
+            - sums.get((kind, QuotaEntryKind.REFUND), 0),
         )
         for kind in QuotaKind.values
     }
@@ -150,7 +206,15 @@ class MoneySummary:
 
 
 def money_summary(*, agreement: Agreement) -> MoneySummary:
-    """Payments and marketing spend of one agreement, in one query."""
+    """Payments and marketing spend of one agreement, in one query (none when the agreement
+    came annotated with `paid` and `credit_used`, as `agreements_with_totals` reads it)."""
+    if hasattr(agreement, "paid") and hasattr(agreement, "credit_used"):
+        return MoneySummary(
+            fee=agreement.fee,
+            paid=agreement.paid or Decimal("0"),
+            credit=agreement.marketing_credit,
+            credit_used=agreement.credit_used or Decimal("0"),
+        )
     totals = (
         Agreement.objects.filter(pk=agreement.pk)
         .values(

@@ -163,3 +163,10 @@ class CertificateRevokeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Shown on the public verification page.",
     )
+
+
+class RevocationDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("confirm", "Confirm"), ("withdraw", "Withdraw")])
+    comment = forms.CharField(
+        max_length=NOTE_MAX_LENGTH, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

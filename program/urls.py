@@ -23,6 +23,11 @@ urlpatterns = [
         certificates.certificate_revoke,
         name="certificate_revoke",
     ),
+    path(
+        "partners/<int:pk>/certificates/<int:certificate_pk>/revoke/decide/",
+        certificates.certificate_revoke_decide,
+        name="certificate_revoke_decide",
+    ),
     path("fees/", money.fees, name="fees"),
     path("renewals/", money.renewals_due, name="renewals"),
     path("metrics/", reports.metrics_view, name="metrics"),

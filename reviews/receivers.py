@@ -69,15 +69,22 @@ def _integration_id(request_id: int) -> int | None:
 
 @receiver(request_transitioned, dispatch_uid="reviews.sync_on_transition")
 def sync_on_transition(sender: Any, *, request_id: int, transition: str, **kwargs: Any) -> None:
+    """Queue the access sync; after a submit or resubmit, also make sure the commit has its
+    intake report. One read of the request serves both."""
     if transition not in SYNC_TRANSITIONS:
         return
     try:
-        integration_id = _integration_id(request_id)
+        request = (
+            CertificationRequest.objects.select_related("integration").filter(pk=request_id).first()
+        )
     except Exception:
         logger.exception("Access sync not queued for request %s", request_id)
         return
-    if integration_id is not None:
-        enqueue_repo_access_sync(integration_id)
+    if request is None:
+        return
+    enqueue_repo_access_sync(request.integration_id)
+    if transition in ("submit", "resubmit"):
+        intake_report_for(request)
 
 
 @receiver(request_reviewer_changed, dispatch_uid="reviews.sync_on_reviewer_change")
@@ -111,27 +118,19 @@ def queue_webhook_delivery(sender: Any, *, delivery_pk: int, **kwargs: Any) -> N
     _publish("task_github_webhook", delivery_pk=delivery_pk)
 
 
-@receiver(request_transitioned, dispatch_uid="reviews.intake_report_on_submit")
-def intake_report_on_submit(
-    sender: Any, *, request_id: int, transition: str, **kwargs: Any
-) -> None:
-    """A submitted (or resubmitted) commit gets its intake report, if it has none yet."""
-    if transition not in ("submit", "resubmit"):
-        return
+def intake_report_for(request: CertificationRequest) -> None:
+    """A submitted (or resubmitted) commit gets its intake report, if it has none yet;
+    failures are logged, never raised (the submit already succeeded)."""
     from reviews.intake.services import intake_report_ensure
 
     try:
-        request = (
-            CertificationRequest.objects.select_related("integration").filter(pk=request_id).first()
+        intake_report_ensure(
+            integration=request.integration,
+            commit_sha=request.commit_sha,
+            version=request.version,
         )
-        if request is not None:
-            intake_report_ensure(
-                integration=request.integration,
-                commit_sha=request.commit_sha,
-                version=request.version,
-            )
     except Exception:
-        logger.exception("Intake report not queued for request %s", request_id)
+        logger.exception("Intake report not queued for request %s", request.pk)
 
 
 @receiver(request_transitioned, dispatch_uid="reviews.rounds_and_intake")

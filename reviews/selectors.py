@@ -4,7 +4,9 @@ never widen what a person can see."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from typing import Any
+
+from django.db.models import Count, F, Prefetch, Q, QuerySet, prefetch_related_objects
 
 from certifications.models import CertificationRequest
 from reviews.enums import FindingStatus
@@ -60,20 +62,63 @@ def open_findings_for(
     )
 
 
+def open_findings_brief(
+    requests: QuerySet[CertificationRequest], *, limit: int = 10
+) -> list[dict[str, Any]]:
+    """`open_findings_for` as the dashboard lists them, plain rows (pk, request_id, title,
+    guideline_code, version, integration_name): no model instances to build."""
+    return list(
+        Finding.objects.filter(request__in=requests.values("pk"), status=FindingStatus.OPEN)
+        .order_by("created_at")
+        .values(
+            "pk",
+            "request_id",
+            "title",
+            guideline_code=F("guideline__code"),
+            version=F("request__version"),
+            integration_name=F("request__integration__name"),
+        )[:limit]
+    )
+
+
 def findings_with_replies(request: CertificationRequest) -> list[Finding]:
     """A request's findings by stage, as the partner sees them: each with its guideline,
     its reply count and its latest replies (and their authors) loaded up front, internal
     reviewer notes never included. The page costs the same with 3 findings or 300, and
     with 3 replies each or 3,000."""
-    return with_reply_threads(
-        list(
-            Finding.objects.filter(request=request)
-            .select_related("guideline")
-            .annotate(reply_count=Count("replies", filter=Q(replies__internal=False)))
-            .prefetch_related(latest_replies(partner=True))
-            .order_by("stage", "created_at", "pk")
-        )
+    findings = list(
+        Finding.objects.filter(request=request)
+        .select_related("guideline")
+        .annotate(reply_count=Count("replies", filter=Q(replies__internal=False)))
+        .order_by("stage", "created_at", "pk")
     )
+    return with_reply_threads(_with_newest_partner_replies(findings))
+
+
+def _with_newest_partner_replies(findings: list[Finding]) -> list[Finding]:
+    """Set `newest_replies` (newest first, at most REPLIES_SHOWN, internal notes left out)
+    from the findings' `reply_count`: no query when no finding has a reply, a plain one
+    when every thread fits, and the windowed `latest_replies` prefetch only when some
+    thread is longer (compiling the window costs more than the short threads it reads)."""
+    counts = {f.pk: f.reply_count for f in findings}
+    if not any(counts.values()):
+        for finding in findings:
+            finding.newest_replies = []
+        return findings
+    if max(counts.values()) > REPLIES_SHOWN:
+        prefetch_related_objects(findings, latest_replies(partner=True))
+        return findings
+    by_finding: dict[int, list[FindingReply]] = {pk: [] for pk in counts}
+    for reply in (
+        FindingReply.objects.filter(finding_id__in=[pk for pk, n in counts.items() if n])
+        .filter(internal=False)
+        .select_related("author")
+        .order_by("-at", "-id")
+    ):
+        by_finding[reply.finding_id].append(reply)
+    for finding in findings:
+        finding.newest_replies = by_finding[finding.pk]
+    return findings
 
 
 def partner_replies(finding: Finding) -> QuerySet[FindingReply]:

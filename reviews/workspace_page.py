@@ -29,6 +29,8 @@ class SealPanel:
     can_ask: bool
     can_decide: bool
     history: list[SealApproval]
+    # A pending revocation's asker may withdraw it (never confirm it).
+    can_withdraw: bool = False
 
 
 def seal_panel(request: CertificationRequest, user: Any) -> SealPanel | None:
@@ -52,21 +54,23 @@ def seal_panel(request: CertificationRequest, user: Any) -> SealPanel | None:
         ),
         None,
     )
-    may_ask = (
-        cert_perms.is_assigned_reviewer(request, user)
-        if action == SealAction.CERTIFY
-        else cert_perms.is_reviewer_or_manager(request, user)
-    )
+    pending = live is not None and live.pending
+    if action == SealAction.CERTIFY:
+        may_ask = cert_perms.is_assigned_reviewer(request, user)
+        may_decide = pending and roles.is_reviewer(user)
+        barred = (live.requested_by_id, request.assigned_reviewer_id) if live else ()
+    else:  # the revocation rule: anyone but the asker confirms (approvals.seal_revoke)
+        may_ask = cert_perms.is_reviewer_or_manager(request, user)
+        may_decide = pending and (roles.is_reviewer(user) or roles.is_partner_manager(user))
+        barred = (live.requested_by_id,) if live else ()
     return SealPanel(
         action=action,
         rule_on=True,
         approval=live,
         can_ask=live is None and may_ask,
-        can_decide=live is not None
-        and live.pending
-        and roles.is_reviewer(user)
-        and user.pk not in (live.requested_by_id, request.assigned_reviewer_id),
+        can_decide=may_decide and user.pk not in barred,
         history=asks,
+        can_withdraw=action == SealAction.REVOKE and pending and user.pk == live.requested_by_id,
     )
 
 

@@ -215,6 +215,21 @@ def certify(
     )
 
 
+def revoke_seal(
+    request: CertificationRequest,
+    *,
+    asker: User,
+    reason: str = "Security issue",
+    confirmer: User | None = None,
+) -> CertificationRequest:
+    """Revoke the seal of a certified or published `request` under the one revocation
+    rule: `asker` asks with `reason`, `confirmer` (by default a second partner manager
+    made for it) confirms."""
+    confirmer = confirmer or staff_user("second-revoker-t", roles.PARTNER_MANAGER)
+    pending = cert_services.seal_revoke(request=request, actor=asker, reason=reason)
+    return cert_services.seal_revoke_confirm(approval=pending, actor=confirmer)
+
+
 __all__ = [
     "CORE_DOCUMENTS",
     "PDF_BYTES",
@@ -228,6 +243,7 @@ __all__ = [
     "dt",
     "member",
     "qualify",
+    "revoke_seal",
     "roles",
     "second_approval",
     "staff_user",

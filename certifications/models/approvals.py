@@ -1,7 +1,7 @@
-"""The two-person rule for the seal: certifying (and revoking) a version needs a second
-reviewer's recorded approval. The approval lives here, below reviews, because the
-transitions into `certified` read it as a condition and certifications cannot import
-reviews; `reviews.services.approvals` writes it."""
+"""The two-person rule for the seal: certifying a version needs a second reviewer's
+recorded approval, and revoking it a different reviewer's or manager's confirmation. The
+approval lives here, below reviews, because the transitions into `certified` and `revoked`
+read it as a condition; `certifications.services.approvals` writes it."""
 
 from __future__ import annotations
 

@@ -36,8 +36,9 @@ class Certificate(models.Model):
     superseded_by = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="supersedes"
     )
-    # Set once by certifications.services.certificate_revoke; a revoked seal says so on
-    # the verification page, its JSON and its badge, and leaves the marketplace.
+    # Set once by the revoke transition (services.approvals.seal_revoked_effects): a
+    # revoked seal says so on the verification page, its JSON and its badge, and leaves
+    # the marketplace.
     revoked_at = models.DateTimeField(null=True, blank=True)
     # db_default: bulk loaders (seed_scale COPY) that leave the column out get "".
     revoked_reason = models.TextField(max_length=TEXT_MAX_LENGTH, blank=True, db_default="")

@@ -72,7 +72,7 @@ class CertificationRequest(ConcurrentTransitionMixin, models.Model):
     draft -submit-> submitted -intake_ok-> user_testing -ut_pass-> code_review -cr_pass-> certified -publish-> published
     submitted -intake_incomplete-> changes_requested; user_testing -ut_changes-> changes_requested;
     code_review -cr_changes-> changes_requested; changes_requested -resubmit-> user_testing;
-    certified/published -revoke-> revoked (a second reviewer's approval, issue 15);
+    certified/published -revoke-> revoked (a second person confirms, issues 15, 18);
     draft/submitted/changes_requested -withdraw-> withdrawn; open review states -reject-> rejected;
     submitted/user_testing/code_review -hold-> on_hold -resume-> (the state it was held in).
     Docs-only updates of player plugins: submitted -intake_docs_ok-> documentation_review

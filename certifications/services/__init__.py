@@ -5,17 +5,16 @@ One module per seam; callers import from `certifications.services`:
 
 - `common`: `CertificationError` (the app's one error type) and the edit lock
 - `package`: integrations, drafts, documents, test access, credential reveal
-- `transitions`: submit, assign, every other transition, certificate and listing, SLA
+- `transitions`: submit, assign, every other transition, certificate and listing, SLA,
+  and the one revocation rule (`seal_revoke`, `seal_revoke_confirm`)
 - `recertification`: updates of a certified integration
-- `seal`: revoking a certificate
-- `approvals`: the two-person rule's asks, approvals and their spending
+- `approvals`: the two-person rule's records: certify asks and approvals, their spending,
+  pending revocations (asked, confirmed, withdrawn) and the revoke's side effects
+- `seal`: the doors onto the rule: a certificate's revocation, the back office's
+  ask and decide forms (both seal actions)
 """
 
-from certifications.services.approvals import (
-    seal_approval_decide,
-    seal_approval_request,
-    seal_approval_spend,
-)
+from certifications.services.approvals import seal_approval_spend, seal_revoke_withdraw
 from certifications.services.common import CLEAN_EXCLUDE, CertificationError
 from certifications.services.package import (
     credential_reveal,
@@ -27,13 +26,19 @@ from certifications.services.package import (
     request_update_draft,
 )
 from certifications.services.recertification import request_start_update
-from certifications.services.seal import certificate_revoke
+from certifications.services.seal import (
+    certificate_revoke,
+    seal_approval_decide,
+    seal_approval_request,
+)
 from certifications.services.transitions import (
     COMMENT_REQUIRED,
     EVENT_SUBJECTS,
     request_assign,
     request_submit,
     request_transition,
+    seal_revoke,
+    seal_revoke_confirm,
     sla_refresh,
 )
 
@@ -57,5 +62,8 @@ __all__ = [
     "seal_approval_decide",
     "seal_approval_request",
     "seal_approval_spend",
+    "seal_revoke",
+    "seal_revoke_confirm",
+    "seal_revoke_withdraw",
     "sla_refresh",
 ]

@@ -1,8 +1,14 @@
-"""The two-person rule for the seal: the assigned reviewer asks, a second reviewer
-approves (or declines), and only then can the transition into `certified` (or revoke) fire;
-the transition spends the approval. Each step writes a timeline row. The rule is the
-transition condition `certifications.models.two_person_rule(action)`; these services keep
-its record. `SEAL_TWO_PERSON_RULE` (on by default) turns it off."""
+"""The two-person rule for the seal, its records. Certifying: the assigned reviewer asks, a
+second reviewer approves (or declines), and only then can the transition into `certified`
+fire; the transition spends the approval. Revoking has one rule whoever starts it (the
+request's back-office page, the manager's partner page, the `revoke` transition, the staff
+API): `transitions.seal_revoke` records a pending revocation with its reason
+(`revocation_ask`), a different reviewer or manager confirms it
+(`transitions.seal_revoke_confirm`, which fires `revoke`) or it is withdrawn
+(`seal_revoke_withdraw`); `seal_revoked_effects` are the transition's side effects. Each
+step writes a timeline row. The rule is the transition condition
+`certifications.models.two_person_rule(action)`; these services keep its record.
+`SEAL_TWO_PERSON_RULE` (on by default) turns it off: then revoking takes one step."""
 
 from __future__ import annotations
 
@@ -24,14 +30,20 @@ from certifications.models import (
 from certifications.models.approvals import two_person_rule_on
 from certifications.services.common import CertificationError
 from certportal import roles
+from certportal.audit import audit
 from certportal.links import link
 from certportal.outbox import notify
+from partners import selectors as partner_selectors
 
 TWO_PERSON_UNMET = (
     "A second reviewer must approve the certification first: ask for a second approval."
 )
 TWO_PERSON_UNMET_REVOKE = (
-    "A second reviewer must approve revoking the seal first: ask for a second approval."
+    "Revoking the seal needs a second person: a different reviewer or manager confirms "
+    "the pending revocation."
+)
+REVOKE_SAME_PERSON = (
+    "You asked for this revocation: a different reviewer or manager must confirm it."
 )
 
 # The states each seal action starts from (the sources of its transitions): a new
@@ -74,23 +86,22 @@ def pending_or_approved(request: CertificationRequest, action: str) -> SealAppro
     )
 
 
-def seal_approval_request(
+def certify_approval_request(
     *,
     request: CertificationRequest,
     actor: Any,
-    action: str = SealAction.CERTIFY,
     comment: str = "",
 ) -> SealApproval:
-    """The assigned reviewer asks a second reviewer to approve certifying (or revoking)
-    the request's current commit. Other reviewers are notified."""
+    """The assigned reviewer asks a second reviewer to approve certifying the request's
+    current commit; other reviewers are notified. (Revoking: `transitions.seal_revoke`;
+    `services.seal_approval_request` routes both.)"""
+    action = SealAction.CERTIFY
     if not two_person_rule_on():
         raise CertificationError("The two-person rule is off: no approval is needed.")
-    if action == SealAction.CERTIFY and not perms.is_assigned_reviewer(request, actor):
+    if not perms.is_assigned_reviewer(request, actor):
         raise CertificationError(
             "Only the assigned reviewer asks for approval to certify.", code="not_allowed"
         )
-    if action == SealAction.REVOKE and not perms.is_reviewer_or_manager(request, actor):
-        raise CertificationError("Only reviewers and managers ask to revoke.", code="not_allowed")
     with transaction.atomic():
         locked = CertificationRequest.objects.select_for_update(of=("self",)).get(pk=request.pk)
         if locked.state not in SEAL_SOURCES[action]:
@@ -127,12 +138,14 @@ def seal_approval_request(
     return approval
 
 
-def seal_approval_decide(
+def certify_approval_decide(
     *, approval: SealApproval, actor: Any, approve: bool, comment: str = ""
 ) -> SealApproval:
-    """A second reviewer approves or declines an ask. The reviewer who asked, and the
-    request's assigned reviewer, can never approve it: that is the rule. A decline needs
-    a reason; it is written to the timeline either way."""
+    """A second reviewer approves or declines an ask to certify. The reviewer who asked,
+    and the request's assigned reviewer, can never approve it: that is the rule. A decline
+    needs a reason; it is written to the timeline either way."""
+    if approval.action != SealAction.CERTIFY:
+        raise CertificationError("Confirm or withdraw a revocation instead.", code="wrong_state")
     if not roles.is_reviewer(actor):
         raise CertificationError("Only reviewers give the second approval.", code="not_allowed")
     with transaction.atomic():
@@ -192,12 +205,134 @@ def seal_approval_spend(request: CertificationRequest, action: str, *, at: dt.da
     ).update(used_at=at)
 
 
-def seal_revoke(
+def takes_part_in_revocation(actor: Any) -> bool:
+    """Who may confirm or withdraw a pending revocation: any reviewer or partner manager
+    (who asks must be the assigned reviewer or a manager: the `revoke` transition's role)."""
+    return roles.is_reviewer(actor) or roles.is_partner_manager(actor)
+
+
+def revocable(request: CertificationRequest) -> None:
+    """Refuse unless the request holds a seal to revoke (certified or published)."""
+    if request.state not in SEAL_SOURCES[SealAction.REVOKE]:
+        raise CertificationError(
+            f"Cannot revoke the seal of a request that is {request.get_state_display().lower()}.",
+            code="wrong_state",
+        )
+
+
+def revocation_ask(locked: CertificationRequest, *, actor: Any, reason: str) -> SealApproval:
+    """Record a pending revocation of `locked` (the caller holds its row lock and checked
+    the role, the state and that none is pending): a timeline row, an audit row, and a
+    notification to the reviewers and partner managers after commit."""
+    approval = SealApproval.objects.create(
+        request=locked,
+        action=SealAction.REVOKE,
+        commit_sha=locked.commit_sha,
+        requested_by=actor,
+        requested_at=timezone.now(),
+        comment=reason,
+    )
+    _log(
+        locked,
+        actor=actor,
+        name="revoke_asked",
+        comment=f"{_name(actor)} asked to revoke the seal: {reason}",
+    )
+    audit(
+        actor=actor,
+        action="certificate.revoke_asked",
+        obj=locked,
+        partner_id=locked.integration.partner_id,
+        comment=reason,
+    )
+    notify(
+        recipients=[*roles.staff_in(roles.REVIEWER), *partner_selectors.partner_managers()],
+        event="seal_revoke_asked",
+        subject=f"A revocation to confirm: {locked}",
+        context={"request": locked, "message": reason},
+        link=link("admin:certifications_certificationrequest_change", locked.pk),
+        critical=False,
+        actor=actor,
+    )
+    return approval
+
+
+def revocation_approve(*, approval: SealApproval, actor: Any) -> SealApproval:
+    """Mark a pending revocation confirmed by `actor` (in the caller's transaction, which
+    then fires `revoke`). The person who asked can never confirm it: that is the rule."""
+    if not takes_part_in_revocation(actor):
+        raise CertificationError(
+            "Only reviewers and partner managers confirm a revocation.", code="not_allowed"
+        )
+    locked = (
+        SealApproval.objects.select_for_update(of=("self",))
+        .select_related("request")
+        .get(pk=approval.pk, action=SealAction.REVOKE)
+    )
+    if actor.pk == locked.requested_by_id:
+        raise CertificationError(REVOKE_SAME_PERSON, code="not_allowed")
+    if not locked.pending:
+        raise CertificationError(
+            "This revocation was already confirmed or withdrawn.", code="wrong_state"
+        )
+    revocable(locked.request)
+    locked.approved, locked.decided_by, locked.decided_at = True, actor, timezone.now()
+    locked.save(update_fields=["approved", "decided_by", "decided_at"])
+    return locked
+
+
+def seal_revoke_withdraw(*, approval: SealApproval, actor: Any, comment: str = "") -> SealApproval:
+    """Withdraw a pending revocation: the person who asked, or another reviewer or manager
+    (who says why, for the person who asked). The seal stays valid; a timeline row says
+    who withdrew it."""
+    if not (takes_part_in_revocation(actor) or actor.pk == approval.requested_by_id):
+        raise CertificationError(
+            "Only reviewers and partner managers withdraw a revocation.", code="not_allowed"
+        )
+    with transaction.atomic():
+        locked = (
+            SealApproval.objects.select_for_update(of=("self",))
+            .select_related("request", "requested_by")
+            .get(pk=approval.pk, action=SealAction.REVOKE)
+        )
+        if not locked.pending:
+            raise CertificationError(
+                "This revocation was already confirmed or withdrawn.", code="wrong_state"
+            )
+        own = actor.pk == locked.requested_by_id
+        if not own and not comment.strip():
+            raise CertificationError("Say why you withdraw it, for the person who asked.")
+        locked.approved, locked.decided_by, locked.decided_at = False, actor, timezone.now()
+        if comment.strip():
+            locked.comment = (locked.comment + "\nWithdrawn: " + comment.strip())[:2000]
+        locked.save(update_fields=["approved", "decided_by", "decided_at", "comment"])
+        _log(
+            locked.request,
+            actor=actor,
+            name="revoke_withdrawn",
+            comment=f"{_name(actor)} withdrew the pending revocation"
+            + (f": {comment.strip()}" if comment.strip() else "."),
+        )
+        if not own and locked.requested_by_id:
+            notify(
+                recipients=[locked.requested_by],
+                event="seal_revoke_withdrawn",
+                subject=f"Revocation withdrawn: {locked.request}",
+                context={"request": locked.request, "message": comment.strip()},
+                link=link("admin:certifications_certificationrequest_change", locked.request_id),
+                critical=False,
+            )
+    return locked
+
+
+def seal_revoked_effects(
     request: CertificationRequest, *, at: dt.datetime, actor: Any = None, reason: str = ""
 ) -> None:
-    """The `revoke` transition's side effects (in its transaction): the version's seal is
-    marked revoked (the public verification page says so) and the integration's listing
-    comes off the marketplace when it shows this seal."""
+    """The `revoke` transition's side effects (in its transaction), the same whoever
+    revoked: each of the version's unrevoked seals is stamped revoked (at, by, why: the
+    public verification page, JSON and badge say so), announced once to the partner's
+    webhooks as `certificate.revoked`, audited, and the partner managers are told; the
+    integration's listing comes off the marketplace when it shows this seal."""
     from certifications.models import Certificate, Listing
 
     revoked = list(
@@ -205,11 +340,28 @@ def seal_revoke(
         .select_related("request__integration")
         .filter(request=request, revoked_at__isnull=True)
     )
+    reason = reason.strip()
     for certificate in revoked:
         certificate.revoked_at, certificate.revoked_by = at, actor
-        certificate.revoked_reason = reason.strip()
+        certificate.revoked_reason = reason
         certificate.save(update_fields=["revoked_at", "revoked_by", "revoked_reason"])
-        webhook_events.certificate_revoked(certificate, reason=certificate.revoked_reason)
+        webhook_events.certificate_revoked(certificate, reason=reason)
+        audit(
+            actor=actor,
+            action="certificate.revoke",
+            obj=certificate,
+            partner_id=request.integration.partner_id,
+            comment=reason,
+        )
     Listing.objects.filter(
         integration_id=request.integration_id, certificate__request=request
     ).delete()
+    if revoked:
+        notify(
+            recipients=partner_selectors.partner_managers(),
+            event="certificate_revoked",
+            subject=f"The certificate of {request.integration} {request.version} was revoked",
+            context={"message": reason},
+            link=link("portal:verify", revoked[0].verification_code),
+            actor=actor,
+        )

@@ -1,66 +1,57 @@
-"""Revoking a seal: the certificate says "revoked" on its verification page, JSON and
-badge from the moment of commit, and its listing leaves the marketplace (the marketplace
-query excludes revoked certificates, so nothing else needs to change)."""
+"""The seal's doors onto the two-person rule: revoking a certificate from the manager's
+partner page (by certificate), and the back office's ask and decide forms, which serve
+both seal actions. The certificate says "revoked" on its verification page, JSON and
+badge once a second person confirms, and its listing leaves the marketplace (the
+marketplace query excludes revoked certificates)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
-from django.utils import timezone
-
-from certifications import webhook_events
-from certifications.models import Certificate
+from certifications.models import Certificate, SealAction, SealApproval
+from certifications.services import approvals, transitions
 from certifications.services.common import CertificationError
-from certportal import roles
-from certportal.audit import audit
-from certportal.links import link
-from certportal.outbox import notify
-from partners import selectors as partner_selectors
 
 
-def certificate_revoke(*, certificate: Certificate, actor: Any, reason: str) -> Certificate:
-    """Revoke a certificate (partner managers only; the reason is required and shown on
-    the verification page). Revoking twice is refused so the first reason and time stand.
+def certificate_revoke(*, certificate: Certificate, actor: Any, reason: str) -> SealApproval | None:
+    """Ask to revoke `certificate`'s seal (its request's `transitions.seal_revoke`), with
+    the reason the verification page will show. Returns the pending revocation that a
+    different reviewer or manager confirms (None once revoked: the rule is off, or this
+    confirmed another person's pending one). Revoking twice is refused so the first reason
+    and time stand."""
+    if certificate.revoked_at is not None:
+        raise CertificationError(
+            f"This certificate was already revoked on {certificate.revoked_at:%d %b %Y}.",
+            code="conflict",
+        )
+    return transitions.seal_revoke(request=certificate.request, actor=actor, reason=reason)
 
-    Side effects: the certificate row (locked) gets revoked_at/by/reason, an audit row,
-    and a notification to the partner's admins and the partner managers after commit."""
-    if not roles.is_partner_manager(actor):
-        raise CertificationError("Only partner managers revoke certificates.", code="not_allowed")
-    if not reason.strip():
-        raise CertificationError("Give the reason for revoking the certificate.")
-    with transaction.atomic():
-        locked = (
-            Certificate.objects.select_for_update(of=("self",))
-            .select_related("request__integration")
-            .get(pk=certificate.pk)
-        )
-        if locked.revoked_at is not None:
-            raise CertificationError(
-                f"This certificate was already revoked on {locked.revoked_at:%d %b %Y}.",
-                code="conflict",
-            )
-        locked.revoked_at = timezone.now()
-        locked.revoked_by = actor
-        locked.revoked_reason = reason.strip()
-        locked.save(update_fields=["revoked_at", "revoked_by", "revoked_reason"])
-        integration = locked.request.integration
-        webhook_events.certificate_revoked(locked, reason=locked.revoked_reason)
-        audit(
-            actor=actor,
-            action="certificate.revoke",
-            obj=locked,
-            partner_id=integration.partner_id,
-            comment=locked.revoked_reason,
-        )
-        notify(
-            recipients=[
-                *partner_selectors.partner_admins(integration.partner_id),
-                *partner_selectors.partner_managers(),
-            ],
-            event="certificate_revoked",
-            subject=f"The certificate of {integration} {locked.version} was revoked",
-            context={"message": locked.revoked_reason},
-            link=link("portal:verify", locked.verification_code),
-        )
-    return locked
+
+def seal_approval_request(
+    *, request: Any, actor: Any, action: str = SealAction.CERTIFY, comment: str = ""
+) -> SealApproval | None:
+    """Ask for the second person's part in `action`: to certify, the assigned reviewer asks
+    a second reviewer's approval; to revoke, the first person records a pending revocation
+    with `comment` as its reason."""
+    if action == SealAction.REVOKE:
+        if not approvals.two_person_rule_on():
+            raise CertificationError("The two-person rule is off: no approval is needed.")
+        return transitions.seal_revoke(request=request, actor=actor, reason=comment)
+    return approvals.certify_approval_request(request=request, actor=actor, comment=comment)
+
+
+def seal_approval_decide(
+    *, approval: SealApproval, actor: Any, approve: bool, comment: str = ""
+) -> SealApproval:
+    """Answer an ask: approve or decline a certification; confirm a pending revocation (the
+    seal is revoked at once) or withdraw it."""
+    if approval.action == SealAction.REVOKE:
+        if approve:
+            transitions.seal_revoke_confirm(approval=approval, actor=actor)
+        else:
+            approvals.seal_revoke_withdraw(approval=approval, actor=actor, comment=comment)
+        approval.refresh_from_db()
+        return approval
+    return approvals.certify_approval_decide(
+        approval=approval, actor=actor, approve=approve, comment=comment
+    )

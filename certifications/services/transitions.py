@@ -1,30 +1,29 @@
 """Request transitions: each one locks the row, checks role, state and conditions, saves,
-writes its log row, recomputes the SLA clock, and notifies after commit. `cr_pass` issues
-the certificate and `publish` the listing in the same transaction."""
+writes its log row, recomputes the SLA clock, and notifies after commit. What each adds
+(`cr_pass` issues the certificate and `publish` the listing in the same transaction) is
+its row in `transition_rules`. Also the one revocation rule (`seal_revoke`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from certifications import intake_checks, sla, webhook_events
+from certifications import permissions as perms
+from certifications import sla, webhook_events
 from certifications.enums import BLOCKING_FINDING_STATUSES, KIND_QUOTA, QuotaUse, RequestState
 from certifications.models import (
-    Certificate,
     CertificationRequest,
-    Listing,
     SealAction,
     TransitionLog,
-    checked_commit_sha,
 )
+from certifications.models.approvals import two_person_rule_on
 from certifications.services import approvals
 from certifications.services.common import CertificationError, request_link
+from certifications.services.transition_rules import NO_RULE, TRANSITION_RULES
 from certifications.signals import request_reviewer_changed, request_transitioned
-from certifications.updates import deployment_slot
 from certportal import fsm, roles
 from certportal.fsm import fire
 from certportal.links import absolute_url, link
@@ -113,11 +112,6 @@ EVENT_SUBJECTS = {
 }
 COMMENT_REQUIRED = {"intake_incomplete", "ut_changes", "cr_changes", "reject", "hold", "revoke"}
 COMMENT_REQUIRED |= {"docs_changes"}
-# Transitions into certified: each issues the seal (docs_pass is the docs-only path's).
-CERTIFY_TRANSITIONS = ("cr_pass", "docs_pass")
-# The stage whose open findings block each certify transition (its other condition is the
-# two-person rule).
-CERTIFY_STAGE = {"cr_pass": "code_review", "docs_pass": "documentation"}
 
 
 # "Changes requested" e-mails list the findings still open, with their guideline codes.
@@ -174,13 +168,43 @@ def request_transition(
     override_reason: str = "",
     **kwargs: Any,
 ) -> CertificationRequest:
-    """Fire any request transition except submit (see `request_submit`, which also spends
-    quota). Side effects in the same transaction: a withdrawal before user testing gives the
-    quota back, `cr_pass` issues the certificate, `publish` creates the listing; everyone
-    following the request is notified."""
+    """Fire any request transition. `submit` is `request_submit` (it also spends quota);
+    `revoke` is the revocation rule's (`seal_revoke`: with the two-person rule on, the
+    first person's revoke records a pending revocation and returns the request unchanged; a
+    different person's confirms it). Side effects in the same transaction: a withdrawal
+    before user testing gives the quota back, `cr_pass` issues the certificate, `publish`
+    creates the listing; everyone following the request is notified."""
     if name == "submit":
         return request_submit(request=request, actor=actor)
-    if name not in EVENT_SUBJECTS:
+    if name == "revoke":
+        seal_revoke(request=request, actor=actor, reason=comment)
+        request.refresh_from_db()
+        return request
+    return transition_fire(
+        request=request,
+        name=name,
+        actor=actor,
+        comment=comment,
+        override_reason=override_reason,
+        **kwargs,
+    )
+
+
+def transition_fire(
+    *,
+    request: CertificationRequest,
+    name: str,
+    actor: Any,
+    comment: str = "",
+    override_reason: str = "",
+    check_perm: bool = True,
+    **kwargs: Any,
+) -> CertificationRequest:
+    """The body of `request_transition`, also for the revocation rule, which fires
+    `revoke` here once both people acted (`check_perm=False`: it checked both roles).
+    What each transition adds (its unmet message, arguments, guard, side effects) is its
+    row of `TRANSITION_RULES`."""
+    if name not in EVENT_SUBJECTS or name == "submit":
         raise CertificationError(f"Unknown action {name!r}.")
     if name in COMMENT_REQUIRED and not comment.strip():
         raise CertificationError("Add a comment explaining this to the partner.")
@@ -191,73 +215,85 @@ def request_transition(
             .select_related("integration", "assigned_reviewer")
             .get(pk=request.pk)
         )
-        unmet = None
-        if name in ("ut_pass", "cr_pass", "docs_pass"):
-            unmet = "Resolve or verify every open finding of this stage first."
-        if name == "intake_docs_ok":
-            unmet = locked.docs_review_refusal() or None
-        if name == "intake_ok" and not locked.docs_review_refusal():
-            unmet = (
-                "This is a docs-only player-plugin update: start the documentation review "
-                "instead; it is not tested or code-reviewed again."
-            )
-        if name in CERTIFY_TRANSITIONS and not locked.open_findings(stage=CERTIFY_STAGE[name]):
-            unmet = approvals.TWO_PERSON_UNMET  # the only other condition
-        if name == "revoke":
-            unmet = approvals.TWO_PERSON_UNMET_REVOKE
-        if name == "resubmit":
-            kwargs.setdefault("commit_sha", locked.commit_sha)
-            kwargs.setdefault("change_summary", comment)
-            try:
-                kwargs["commit_sha"] = checked_commit_sha(kwargs["commit_sha"])
-            except ValidationError as exc:
-                raise CertificationError(
-                    "Enter the new commit SHA (7–40 hexadecimal characters)."
-                ) from exc
-        if name in (*CERTIFY_TRANSITIONS, "withdraw", "reject"):
+        rule = TRANSITION_RULES.get(name, NO_RULE)
+        if rule.prepare is not None:
+            rule.prepare(locked, kwargs, comment)
+        if rule.takes_at:
             kwargs["at"] = now
         from_state = fire(
-            locked, name, actor=actor, error=CertificationError, unmet=unmet, **kwargs
+            locked,
+            name,
+            actor=actor,
+            error=CertificationError,
+            unmet=lambda: rule.unmet(locked),
+            check_perm=check_perm,
+            **kwargs,
         )
-        if name == "intake_ok":
-            comment = _intake_guard(locked, actor=actor, reason=override_reason, comment=comment)
+        if rule.guard is not None:
+            comment = rule.guard(locked, actor=actor, reason=override_reason, comment=comment)
         _log_and_refresh(
             locked, actor=actor, transition=name, from_state=from_state, comment=comment, at=now
         )
-        if (
-            name == "withdraw"
-            and not locked.log.filter(to_state=RequestState.USER_TESTING).exists()
-        ):
-            partner_services.quota_refund(
-                request_id=locked.pk, actor=actor, reason="Withdrawn before review started"
-            )
-        if name in CERTIFY_TRANSITIONS:
-            approvals.seal_approval_spend(locked, SealAction.CERTIFY, at=now)
-            _issue_certificate(locked, at=now)
-        if name == "publish":
-            _publish_listing(locked, at=now)
-        if name == "revoke":
-            approvals.seal_approval_spend(locked, SealAction.REVOKE, at=now)
-            approvals.seal_revoke(locked, at=now, actor=actor, reason=comment)
+        if rule.effects is not None:
+            rule.effects(locked, actor=actor, comment=comment, at=now)
         _notify_transition(locked, name, comment, actor)
     return locked
 
 
-def _intake_guard(request: CertificationRequest, *, actor: Any, reason: str, comment: str) -> str:
-    """Blockers registered in `intake_checks` (the automated intake report's) refuse
-    intake; a reviewer's reason overrides them, recorded by the check and in the log."""
-    found = intake_checks.blockers(request)
-    if not found:
-        return comment
-    if not reason.strip():
-        listed = " ".join(item for items in found.values() for item in items)
-        raise CertificationError(
-            f"Intake is blocked: {listed} Resolve it with the partner, or override the "
-            "blockers with a reason.",
-            code="unmet",
+def seal_revoke(
+    *, request: CertificationRequest, actor: Any, reason: str
+) -> approvals.SealApproval | None:
+    """The one way a seal is revoked, whoever starts it (the request's back-office page,
+    the manager's partner page, the `revoke` transition, the staff API). With the
+    two-person rule on, the first person (the assigned reviewer or a manager) records a
+    pending revocation with `reason`, which is returned; a different reviewer or manager
+    confirms it (`seal_revoke_confirm`; revoking again while it is pending does the same,
+    and the first reason stands) or withdraws it (`approvals.seal_revoke_withdraw`). With
+    the rule off, the seal is revoked at once. Returns None once revoked."""
+    reason = reason.strip()
+    if not two_person_rule_on():
+        transition_fire(request=request, name="revoke", actor=actor, comment=reason)
+        return None
+    with transaction.atomic():
+        locked = (
+            CertificationRequest.objects.select_for_update(of=("self",))
+            .select_related("integration")
+            .get(pk=request.pk)
         )
-    intake_checks.record_overrides(request, actor=actor, reason=reason.strip(), found=found)
-    return "\n".join(filter(None, [comment, f"Intake blockers overridden: {reason.strip()}"]))
+        live = approvals.pending_or_approved(locked, SealAction.REVOKE)
+        if live is not None and live.pending:
+            seal_revoke_confirm(approval=live, actor=actor)
+            return None
+        if not perms.is_reviewer_or_manager(locked, actor):
+            raise CertificationError(
+                "Only the assigned reviewer and partner managers revoke a seal.",
+                code="not_allowed",
+            )
+        approvals.revocable(locked)
+        if not reason:
+            raise CertificationError(
+                "Give the reason for revoking the seal (the verification page shows it)."
+            )
+        if live is not None:
+            # Approved by a second person before revoking had one rule: that is the rule.
+            transition_fire(request=locked, name="revoke", actor=actor, comment=reason)
+            return None
+        return approvals.revocation_ask(locked, actor=actor, reason=reason)
+
+
+def seal_revoke_confirm(*, approval: approvals.SealApproval, actor: Any) -> CertificationRequest:
+    """A different reviewer or manager confirms a pending revocation: the request moves to
+    revoked at once, with the reason given when it was asked (the certificate stamped,
+    `certificate.revoked` sent, the listing removed: `approvals.seal_revoked_effects`)."""
+    with transaction.atomic():
+        confirmed = approvals.revocation_approve(approval=approval, actor=actor)
+        return transition_fire(
+            request=confirmed.request,
+            name="revoke",
+            actor=actor,
+            comment=confirmed.comment,
+            check_perm=False,
+        )
 
 
 def request_submit(*, request: CertificationRequest, actor: Any) -> CertificationRequest:
@@ -362,53 +398,3 @@ def request_assign(
                 lambda: request_reviewer_changed.send(sender=CertificationRequest, request_id=rid)
             )
     return locked
-
-
-def _issue_certificate(request: CertificationRequest, *, at: dt.datetime) -> Certificate:
-    """Issue the seal of a version that passed code review. It is valid until the agreement
-    in force ends (a year without one), supersedes the integration's earlier seals, moves
-    the listing to this version, and schedules a module update into the next deployment
-    cycle."""
-    agreement = partner_selectors.agreement_in_force(
-        partner=request.integration.partner_id, on=at.date()
-    )
-    valid_until = agreement.term_end if agreement else (at + dt.timedelta(days=365)).date()
-    certificate = Certificate.objects.create(
-        request=request,
-        version=request.version,
-        commit_sha=request.commit_sha,
-        issued_at=at,
-        valid_until=valid_until,
-    )
-    previous = Certificate.objects.filter(
-        request__integration=request.integration, superseded_by__isnull=True
-    ).exclude(pk=certificate.pk)
-    webhook_events.certificate_issued(
-        certificate, superseded=list(previous.values_list("pk", flat=True))
-    )
-    previous.update(superseded_by=certificate)
-    if request.update_of_id and request.integration.is_module:
-        request.deployment_date = deployment_slot(at.date()).deploy_on
-        request.save(update_fields=["deployment_date"])
-    listing = Listing.objects.filter(integration=request.integration).first()
-    if listing is not None:
-        # A later certified version supersedes the earlier one on the listing.
-        listing.certificate = certificate
-        listing.save(update_fields=["certificate"])
-    return certificate
-
-
-def _publish_listing(request: CertificationRequest, *, at: dt.datetime) -> Listing:
-    """Create or refresh the integration's one marketplace listing, pointing at this
-    version's seal."""
-    certificate = request.certificate
-    listing, _ = Listing.objects.update_or_create(
-        integration=request.integration,
-        defaults={
-            "certificate": certificate,
-            "title": request.integration.name,
-            "summary": request.integration.description or request.integration.name,
-            "published_at": at,
-        },
-    )
-    return listing

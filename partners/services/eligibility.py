@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import OuterRef
 from django.utils import timezone
 
 from partners import selectors
 from partners.enums import AgreementState, BusinessReviewState, QuotaKind, Standing
-from partners.models import Agreement, BusinessReview, Partner, SupportPlan
+from partners.models import Agreement, Partner
 
 
 @dataclass(frozen=True)
@@ -40,12 +40,13 @@ def eligibility_check(
     quota_kind: str | None,
     agreement_in_force: Agreement | None = _UNKNOWN,
     money: selectors.MoneySummary | None = None,
+    facts: dict[str, Any] | None = None,
 ) -> list[Unmet]:
     """Every unmet program requirement for submitting a request that uses `quota_kind`
     (None for a docs-only update), each with a message the partner can act on.
 
-    A page that already loaded the agreement in force (and its money summary) passes them
-    in so they are not read twice."""
+    A page that already loaded the agreement in force (and its money summary, and the
+    partner's `selectors.eligibility_facts`) passes them in so they are not read twice."""
     unmet: list[Unmet] = []
     if partner.standing != Standing.GOOD:
         unmet.append(
@@ -56,16 +57,12 @@ def eligibility_check(
             )
         )
     # The business review's state and whether a support plan exists, in one query.
-    facts = (
-        Partner.objects.filter(pk=partner.pk)
-        .values(
-            review_state=Subquery(
-                BusinessReview.objects.filter(partner=OuterRef("pk")).values("state")[:1]
-            ),
-            has_plan=Exists(SupportPlan.objects.filter(partner=OuterRef("pk"))),
-        )
-        .first()
-    ) or {"review_state": None, "has_plan": False}
+    if facts is None:
+        facts = (
+            Partner.objects.filter(pk=partner.pk)
+            .values(**selectors.eligibility_facts(OuterRef("pk")))
+            .first()
+        ) or {"review_state": None, "has_plan": False}
     review_state = facts["review_state"]
     if review_state != BusinessReviewState.APPROVED:
         detail = (
@@ -137,6 +134,7 @@ def eligibility_per_quota(
     agreement_in_force: Agreement | None = _UNKNOWN,
     money: selectors.MoneySummary | None = None,
     quota: dict[str, selectors.QuotaLine] | None = None,
+    facts: dict[str, Any] | None = None,
 ) -> dict[str | None, list[Unmet]]:
     """`eligibility_check` for each quota a request can use (ELIGIBILITY_QUOTAS), reading
     the shared requirements once: a partner may be ready for a docs-only update but out of
@@ -150,7 +148,7 @@ def eligibility_per_quota(
         else agreement_in_force
     )
     shared = eligibility_check(
-        partner=partner, quota_kind=None, agreement_in_force=agreement, money=money
+        partner=partner, quota_kind=None, agreement_in_force=agreement, money=money, facts=facts
     )
     result: dict[str | None, list[Unmet]] = {None: shared}
     agreement_ok = agreement is not None and not any(u.code == "agreement" for u in shared)

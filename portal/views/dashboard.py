@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import F
 from django.shortcuts import get_object_or_404, redirect
 
 from certifications import selectors, services
@@ -32,7 +33,8 @@ DEV = MemberRole.DEVELOPER
 @portal_page("portal-dashboard")
 def dashboard(request):
     partner = request.portal.partner
-    in_force = partner_selectors.agreement_in_force(partner=partner)
+    # The agreement in force with its money, quota and the eligibility facts: one query.
+    in_force = partner_selectors.agreement_in_force_with_totals(partner=partner)
     agreement = in_force or partner_selectors.agreement_current(partner=partner)
     quota = money = lines = None
     if agreement is not None:
@@ -44,23 +46,32 @@ def dashboard(request):
         agreement_in_force=in_force,
         money=money if in_force is not None else None,
         quota=lines if in_force is not None else None,
+        facts={"review_state": in_force.review_state, "has_plan": in_force.has_plan}
+        if in_force is not None
+        else None,
     )
     unmet = [{"message": u.message, "url": link(u.fix_url_name)} for u in per_quota[None]]
     eligibility = eligibility_rows(per_quota, next_url=request.get_full_path())
     integrations = paginate(
         request,
-        selectors.integrations_with_latest_request(
+        selectors.integrations_with_latest_request_id(
             user=request.user, partner_id=partner.pk
         ).order_by("name"),
         10,
     )
+    selectors.with_latest_requests(integrations.object_list)
     for item in integrations:
         item.latest_state_label = state_label(item.latest_state)
     scoped = selectors.requests_for(user=request.user, partner_id=partner.pk)
-    waiting = list(scoped.filter(state__in=WAITING_ON_PARTNER).order_by("-updated_at")[:10])
+    # Plain rows: the list shows four facts of each, no model instances needed.
+    waiting = list(
+        scoped.filter(state__in=WAITING_ON_PARTNER)
+        .order_by("-updated_at")
+        .values("pk", "version", "state", integration_name=F("integration__name"))[:10]
+    )
     for item in waiting:
-        item.state_label = state_label(item.state)
-    open_findings = review_selectors.open_findings_for(scoped, limit=10)
+        item["state_label"] = state_label(item["state"])
+    open_findings = review_selectors.open_findings_brief(scoped, limit=10)
     return render_portal(
         request,
         "portal/dashboard.html",

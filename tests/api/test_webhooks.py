@@ -341,10 +341,12 @@ def test_a_revoked_certificate_is_announced_to_subscribed_endpoints(
     certify(req, reviewer=reviewer)
     assert not PartnerDelivery.objects.exists()  # issued: not subscribed
     certificate = Certificate.objects.get(request=req)
-    cert_services.certificate_revoke(
+    pending = cert_services.certificate_revoke(
         certificate=certificate, actor=manager, reason="The agreement was cancelled."
     )
-    [delivery] = PartnerDelivery.objects.all()
+    assert not PartnerDelivery.objects.exists()  # one person asked: not revoked yet
+    cert_services.seal_revoke_confirm(approval=pending, actor=reviewer)
+    [delivery] = PartnerDelivery.objects.all()  # once, from the one revocation path
     assert delivery.event == "certificate.revoked"
     assert delivery.payload["data"]["certificate_id"] == certificate.pk
     assert delivery.payload["data"]["reason"] == "The agreement was cancelled."

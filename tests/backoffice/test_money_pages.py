@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from partners import services
-from partners.enums import AgreementState
+from partners.enums import AgreementState, QuotaEntryKind
+from partners.models import MarketingActivity, QuotaEntry
 from tests.factories import PartnerFactory, member, qualify
 
 pytestmark = pytest.mark.django_db
@@ -128,3 +129,90 @@ def test_money_pages_queries_flat(client, manager, page_cache_off):
     assert [_count(client, u) for u in pages] == few
     assert _count(client, detail) == partner_few
     assert max(few) <= 12
+
+
+def _entries(agreement, manager, n, start=0):
+    """`n` quota entries (consumed by requests and granted, both kinds) and `n` marketing
+    activities, written straight to the ledgers' tables."""
+    QuotaEntry.objects.bulk_create(
+        QuotaEntry(
+            agreement=agreement,
+            quota_kind=("major", "minor")[i % 2],
+            entry_kind=QuotaEntryKind.CONSUME if i % 3 else QuotaEntryKind.GRANT,
+            units=-1 if i % 3 else 2,
+            request_id=900_000 + i if i % 3 else None,
+            reason="" if i % 3 else f"grant {i}",
+            actor=manager,
+        )
+        for i in range(start, start + n)
+    )
+    MarketingActivity.objects.bulk_create(
+        MarketingActivity(
+            agreement=agreement,
+            title=f"Webinar {i}",
+            amount=Decimal("5"),
+            happened_on=timezone.localdate(),
+            recorded_by=manager,
+        )
+        for i in range(start, start + n)
+    )
+
+
+def _count_streamed(client, url) -> int:
+    """Queries of one GET, the streamed body (a CSV) read inside the count."""
+
+    def body(response) -> bytes:
+        return b"".join(response.streaming_content) if response.streaming else response.content
+
+    body(client.get(url))
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        content = body(response)
+    assert content, url
+    return len(ctx.captured_queries)
+
+
+def test_ledger_pages_and_csv_queries_flat_with_entries(
+    client, eligible_partner, partner_admin, manager, page_cache_off
+):
+    """Both ledgers on the manager's partner page and the partner's agreement page, and
+    their four CSV exports: the same number of queries with 3 entries as with 60."""
+    agreement = eligible_partner.agreements.get(state=AgreementState.ACTIVE)
+    pages = {
+        manager: [
+            reverse("manage:partner", args=[eligible_partner.pk]),
+            *(
+                reverse("manage:ledger_csv", args=[eligible_partner.pk, agreement.pk, which])
+                for which in ("quota", "marketing")
+            ),
+        ],
+        partner_admin: [
+            reverse("portal:agreement"),
+            *(
+                reverse("portal:agreement_ledger_csv", args=[agreement.pk, which])
+                for which in ("quota", "marketing")
+            ),
+        ],
+    }
+
+    def counts():
+        out = []
+        for user, urls in pages.items():
+            client.force_login(user)
+            out += [_count_streamed(client, url) for url in urls]
+        return out
+
+    _entries(agreement, manager, 3)
+    few = counts()
+    _entries(agreement, manager, 57, start=3)
+    assert QuotaEntry.objects.filter(agreement=agreement).count() == 60
+    assert counts() == few
+    # The exports and the partner's page within the page budget (the manager's partner
+    # page carries the whole partner file: its own pin is test_money_pages_queries_flat).
+    assert max(few[1:]) <= 12
+    client.force_login(manager)
+    csv = client.get(
+        reverse("manage:ledger_csv", args=[eligible_partner.pk, agreement.pk, "quota"])
+    )
+    assert len(b"".join(csv.streaming_content).decode().splitlines()) == 1 + 2 + 60

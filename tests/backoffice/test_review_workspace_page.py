@@ -52,6 +52,31 @@ def test_second_approval_through_the_page(client, in_code_review, reviewer, othe
     assert in_code_review.state == RequestState.CERTIFIED
 
 
+def test_revocation_through_the_page_needs_a_second_person(
+    client, in_code_review, reviewer, other_reviewer, manager
+):
+    from tests.factories import certify
+
+    certified = certify(in_code_review, reviewer=reviewer)
+    client.force_login(manager)
+    assert "Ask to revoke the seal" in client.get(page(certified)).content.decode()
+    ask = reverse("admin:review_seal_ask", args=[certified.pk])
+    client.post(ask, {"action": "revoke", "comment": "Leaks the admin secret"})
+    approval = certified.seal_approvals.get(action="revoke")
+    body = client.get(page(certified)).content.decode()
+    assert "Revocation pending" in body and "Leaks the admin secret" in body
+    assert "Withdraw my revocation" in body and "Confirm: revoke the seal" not in body
+    decide = reverse("admin:review_seal_decide", args=[certified.pk, approval.pk])
+    followed = client.post(decide, {"decision": "approve"}, follow=True).content.decode()
+    assert "different reviewer or manager must confirm" in followed
+    client.force_login(reviewer)  # the assigned reviewer is a different person: may confirm
+    assert "Confirm: revoke the seal" in client.get(page(certified)).content.decode()
+    client.post(decide, {"decision": "approve"})
+    certified.refresh_from_db()
+    assert certified.state == RequestState.REVOKED
+    assert certified.certificate.revoked_by == reviewer
+
+
 def test_reviewer_replies_notes_canned_and_dispute_verdict(
     client, assigned, reviewer, partner_admin
 ):

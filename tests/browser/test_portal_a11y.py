@@ -1,6 +1,7 @@
 """axe-core finds no critical or serious violations on any partner portal page."""
 
 import io
+import re
 
 import pytest
 from django.core.management import call_command
@@ -47,6 +48,20 @@ def _portal_urls() -> list[str]:
     return urls
 
 
+# The widest element that sticks out of a 390 px wide page, for the failure message.
+WIDEST = """() => {
+  const limit = document.documentElement.clientWidth;
+  let worst = null;
+  for (const el of document.querySelectorAll("main *")) {
+    const right = el.getBoundingClientRect().right;
+    if (right > limit + 1 && (!worst || right > worst.right)) {
+      worst = {right, tag: el.tagName, cls: el.className, text: el.textContent.slice(0, 60)};
+    }
+  }
+  return worst;
+}"""
+
+
 def test_no_serious_accessibility_violations_on_portal_pages(page, live_server, axe_check):
     call_command("seed_demo", "--force", stdout=io.StringIO())
     login(page, live_server, "acme-admin")
@@ -58,5 +73,13 @@ def test_no_serious_accessibility_violations_on_portal_pages(page, live_server, 
         found = axe_check(page)
         if found:
             problems[url] = found
+    # The request pages (long commit SHAs, seal snippet) also fit a 390 px wide phone.
+    page.set_viewport_size({"width": 390, "height": 900})
+    for url in (u for u in urls if re.fullmatch(r"/portal/requests/\d+/", u)):
+        page.goto(live_server.url + url)
+        if page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        ):
+            problems[f"{url}@390 overflow"] = page.evaluate(WIDEST)
     assert problems == {}
     assert len(urls) >= 25

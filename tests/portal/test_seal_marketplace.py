@@ -18,13 +18,33 @@ from certportal.errors import ProgramError
 from certportal.models import AuditEvent
 from partners.enums import AgreementState, Standing
 from partners.models import Agreement
-from tests.factories import PartnerFactory
+from tests.factories import PartnerFactory, roles, staff_user
 
 pytestmark = pytest.mark.django_db
 
 
-def _revoke(certificate, manager, reason="Security issue CVE-1"):
-    return cert_services.certificate_revoke(certificate=certificate, actor=manager, reason=reason)
+@pytest.fixture
+def certificate(certificate):
+    """The conftest's certificate, its request published (a seal is revoked from there)."""
+    CertificationRequest.objects.filter(pk=certificate.request_id).update(
+        state=RequestState.PUBLISHED
+    )
+    certificate.request.refresh_from_db()
+    return certificate
+
+
+@pytest.fixture
+def second_manager(db):
+    return staff_user("manager2-t", roles.PARTNER_MANAGER)
+
+
+def _revoke(certificate, manager, reason="Security issue CVE-1", confirmer=None):
+    """The manager asks; a second manager confirms (the one revocation rule)."""
+    pending = cert_services.certificate_revoke(
+        certificate=certificate, actor=manager, reason=reason
+    )
+    confirmer = confirmer or staff_user("manager3-t", roles.PARTNER_MANAGER)
+    return cert_services.seal_revoke_confirm(approval=pending, actor=confirmer)
 
 
 def test_badge_and_json_of_a_valid_certificate(certificate):
@@ -81,29 +101,85 @@ def test_unknown_code_is_404(db):
     assert Client().get(reverse("portal:verify_json", args=["nope"])).status_code == 404
 
 
-def test_revoke_refused_for_non_managers_and_twice(certificate, reviewer, partner_admin, manager):
-    for actor in (reviewer, partner_admin):
-        with pytest.raises(ProgramError):
-            _revoke(certificate, actor)
-    with pytest.raises(ProgramError):
-        _revoke(certificate, manager, reason="  ")
-    _revoke(certificate, manager)
-    with pytest.raises(ProgramError, match="already revoked"):
-        _revoke(certificate, manager)
+def test_revoking_needs_a_second_person(
+    certificate, reviewer, partner_admin, manager, second_manager
+):
+    for actor in (reviewer, partner_admin):  # not the request's reviewer, not staff
+        with pytest.raises(ProgramError, match="revoke a seal"):
+            cert_services.certificate_revoke(certificate=certificate, actor=actor, reason="x")
+    with pytest.raises(ProgramError, match="reason"):
+        cert_services.certificate_revoke(certificate=certificate, actor=manager, reason="  ")
+    pending = cert_services.certificate_revoke(
+        certificate=certificate, actor=manager, reason="Security issue CVE-1"
+    )
     certificate.refresh_from_db()
-    assert certificate.revoked_by == manager
+    assert pending.pending and certificate.revoked_at is None  # not yet: one person acted
+    for again in (
+        lambda: cert_services.seal_revoke_confirm(approval=pending, actor=manager),
+        lambda: cert_services.certificate_revoke(
+            certificate=certificate, actor=manager, reason="y"
+        ),
+    ):
+        with pytest.raises(ProgramError, match="different reviewer or manager must confirm"):
+            again()
+    with pytest.raises(ProgramError, match="confirm a revocation"):
+        cert_services.seal_revoke_confirm(approval=pending, actor=partner_admin)
+    # A different person revoking while one is pending confirms it; the first reason stands.
+    cert_services.certificate_revoke(certificate=certificate, actor=second_manager, reason="z")
+    request = CertificationRequest.objects.get(pk=certificate.request_id)
+    assert request.state == RequestState.REVOKED
+    certificate.refresh_from_db()
+    assert certificate.revoked_by == second_manager
+    assert certificate.revoked_reason == "Security issue CVE-1"  # the asker's reason
+    with pytest.raises(ProgramError, match="already revoked"):
+        cert_services.certificate_revoke(certificate=certificate, actor=manager, reason="w")
+    assert list(request.log.values_list("transition", "actor__username"))[-2:] == [
+        ("revoke_asked", "manager-t"),
+        ("revoke", "manager2-t"),
+    ]
 
 
-def test_manager_revokes_from_partner_page(client, certificate, manager, other_partner):
-    client.force_login(manager)
+def test_manager_revokes_from_partner_page_with_a_second_person(
+    client, certificate, manager, second_manager, reviewer, partner_admin, other_partner
+):
     partner_id = certificate.request.integration.partner_id
+    page = reverse("manage:partner", args=[partner_id])
     url = reverse("manage:certificate_revoke", args=[partner_id, certificate.pk])
+    decide = reverse("manage:certificate_revoke_decide", args=[partner_id, certificate.pk])
+    for user in (reviewer, partner_admin):  # the partner page is the managers' only
+        client.force_login(user)
+        assert client.post(url, {"reason": "x"}).status_code == 403
+        assert client.post(decide, {"decision": "confirm"}).status_code == 403
+    client.force_login(manager)
     # another partner's page cannot reach this certificate
-    foreign = reverse("manage:certificate_revoke", args=[other_partner.pk, certificate.pk])
-    assert client.post(foreign, {"reason": "x"}).status_code == 404
+    for foreign in (
+        reverse("manage:certificate_revoke", args=[other_partner.pk, certificate.pk]),
+        reverse("manage:certificate_revoke_decide", args=[other_partner.pk, certificate.pk]),
+    ):
+        assert client.post(foreign, {"reason": "x", "decision": "confirm"}).status_code == 404
     assert client.post(url, {"reason": "Broken on upgrade"}).status_code == 302
+    body = client.get(page).content.decode()
+    assert "Revocation pending" in body and "Broken on upgrade" in body
+    assert "Withdraw my revocation" in body and 'value="confirm"' not in body
+    refused = client.post(decide, {"decision": "confirm"}, follow=True).content.decode()
+    assert "different reviewer or manager must confirm" in refused
+    certificate.refresh_from_db()
+    assert certificate.revoked_at is None
+    client.force_login(second_manager)
+    assert 'value="confirm"' in client.get(page).content.decode()
+    # Withdrawing someone else's revocation needs a reason; then a new ask is possible.
+    client.post(decide, {"decision": "withdraw"})
+    assert certificate.request.seal_approvals.get().pending
+    client.post(decide, {"decision": "withdraw", "comment": "Fixed in 3.0.1"})
+    assert certificate.request.seal_approvals.get().approved is False
+    assert "Revocation pending" not in client.get(page).content.decode()
+    client.force_login(manager)
+    client.post(url, {"reason": "Broken on upgrade"})
+    client.force_login(second_manager)
+    client.post(decide, {"decision": "confirm"})
     certificate.refresh_from_db()
     assert certificate.revoked_reason == "Broken on upgrade"
+    assert certificate.revoked_by == second_manager
 
 
 def test_partner_request_page_gives_the_embed_snippet(client, partner_admin, certified):
@@ -173,7 +249,7 @@ def test_marketplace_never_lists_a_partner_without_an_active_agreement(manager):
     _listed("Grace Co", term_end=today - dt.timedelta(days=3))
     _listed("Suspended Co", standing=Standing.SUSPENDED)
     _partner, revoked = _listed("Revoked Co")
-    cert_services.certificate_revoke(certificate=revoked, actor=manager, reason="Broken")
+    _revoke(revoked, manager, reason="Broken")
     names = [x.integration.partner.name for x in marketplace_listings()]
     assert names == ["Active Co", "Grace Co"]
     body = Client().get(reverse("portal:marketplace")).content.decode()

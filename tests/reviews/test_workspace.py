@@ -418,35 +418,48 @@ def test_minor_update_touching_templates_is_flagged_on_the_page(
     assert changes.areas == [("src/", 1), ("templates/", 1)]
 
 
-def test_revoking_a_seal_needs_a_second_approval(
-    in_code_review, reviewer, other_reviewer, manager, client
+def test_revoking_a_seal_needs_a_second_person(
+    in_code_review, reviewer, other_reviewer, manager, client, settings
 ):
     from certifications.models import Certificate, Listing
     from tests.factories import certify
 
     request = certify(in_code_review, reviewer=reviewer)
     request = cert_services.request_transition(request=request, name="publish", actor=manager)
-    with pytest.raises(ProgramError, match="revoking the seal"):
-        cert_services.request_transition(
-            request=request, name="revoke", actor=manager, comment="Security hole"
-        )
-    approval = cert_services.seal_approval_request(
-        request=request, actor=manager, action="revoke", comment="CVE in the plugin"
-    )
-    with pytest.raises(ProgramError, match="cannot approve"):  # the assigned reviewer
-        cert_services.seal_approval_decide(approval=approval, actor=reviewer, approve=True)
-    cert_services.seal_approval_decide(approval=approval, actor=other_reviewer, approve=True)
+    # The revoke transition is the rule's first step: it records a pending revocation.
     request = cert_services.request_transition(
-        request=request, name="revoke", actor=manager, comment="Security hole"
+        request=request, name="revoke", actor=manager, comment="CVE in the plugin"
     )
+    assert request.state == RequestState.PUBLISHED
+    approval = request.seal_approvals.get(action="revoke")
+    assert approval.pending and approval.comment == "CVE in the plugin"
+    with pytest.raises(ProgramError, match="different reviewer or manager must confirm"):
+        cert_services.seal_approval_decide(approval=approval, actor=manager, approve=True)
+    with pytest.raises(ProgramError, match="different reviewer or manager must confirm"):
+        cert_services.request_transition(
+            request=request, name="revoke", actor=manager, comment="Again"
+        )
+    cert_services.seal_approval_decide(approval=approval, actor=other_reviewer, approve=True)
+    request.refresh_from_db()
     assert request.state == RequestState.REVOKED
     certificate = Certificate.objects.get(request=request)
-    assert certificate.revoked_at is not None
+    assert certificate.revoked_at is not None and certificate.revoked_by == other_reviewer
+    assert certificate.revoked_reason == "CVE in the plugin"
     assert not Listing.objects.filter(integration_id=request.integration_id).exists()
     body = client.get(f"/verify/{certificate.verification_code}/").content.decode()
     assert "Revoked" in body
-    assert list(request.log.values_list("transition", flat=True))[-3:] == [
-        "revoke_approval_asked",
-        "revoke_approval_approved",
+    assert list(request.log.values_list("transition", flat=True))[-2:] == [
+        "revoke_asked",
         "revoke",
     ]
+
+
+def test_revoking_with_the_rule_off_is_one_step(in_code_review, reviewer, manager, settings):
+    from tests.factories import certify
+
+    request = certify(in_code_review, reviewer=reviewer)
+    settings.SEAL_TWO_PERSON_RULE = False
+    assert cert_services.seal_revoke(request=request, actor=manager, reason="Broken") is None
+    request.refresh_from_db()
+    assert request.state == RequestState.REVOKED
+    assert request.certificate.revoked_reason == "Broken"

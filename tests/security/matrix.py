@@ -239,6 +239,11 @@ EXPECT: dict[str, Expect] = {
         MANAGER,
         kwargs=lambda o: {"pk": o["partner"].pk, "certificate_pk": o["certificate"].pk},
     ),
+    "manage:certificate_revoke_decide": Expect(
+        NOBODY,
+        MANAGER,
+        kwargs=lambda o: {"pk": o["partner"].pk, "certificate_pk": o["certificate"].pk},
+    ),
     "manage:credential_reveals": Expect(MANAGER, NOBODY),
     "manage:export_partners": Expect(MANAGER, NOBODY),
     "manage:export_agreements": Expect(MANAGER, NOBODY),
