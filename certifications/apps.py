@@ -5,6 +5,7 @@ class CertificationsConfig(AppConfig):
     name = "certifications"
 
     def ready(self) -> None:
+        from certifications import receivers  # noqa: F401  (the overview's stored keys)
         from certportal.cache_invalidation import track
 
         track("certifications.Integration", partner="partner_id", verify=True)
