@@ -209,7 +209,7 @@ SEARCH_ID_CAP = 2000
 
 
 def requests_matching(
-    requests: QuerySet[CertificationRequest], words: list[str]
+    requests: QuerySet[CertificationRequest], words: list[str], *, id_cap: int = SEARCH_ID_CAP
 ) -> QuerySet[CertificationRequest]:
     """`requests` whose partner name, integration name or version contains every word
     (case-insensitive), the review queue's search box (issue 19).
@@ -218,15 +218,15 @@ def requests_matching(
     a scan of every request per search. Here each word first finds its integrations by
     name or by partner name (one query, each branch served by a trigram index), and the
     requests are then `integration_id IN (…) OR version LIKE …`, two index lookups. A
-    word matching more than SEARCH_ID_CAP integrations keeps the plain join: it matches so
+    word matching more than `id_cap` integrations keeps the plain join: it matches so
     much that the queue's ordered index walk fills a page quickly."""
     for word in words:
         by_name = Integration.objects.filter(name__icontains=word).order_by().values_list("pk")
         by_partner = (
             Integration.objects.filter(partner__name__icontains=word).order_by().values_list("pk")
         )
-        ids = [pk for (pk,) in by_name.union(by_partner)[: SEARCH_ID_CAP + 1]]
-        if len(ids) > SEARCH_ID_CAP:
+        ids = [pk for (pk,) in by_name.union(by_partner)[: id_cap + 1]]
+        if len(ids) > id_cap:
             match = (
                 Q(integration__partner__name__icontains=word)
                 | Q(integration__name__icontains=word)
