@@ -8,6 +8,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -63,6 +64,8 @@ def overview(request):
             "page": page,
             "rows": rows,
             "query": query.urlencode(),
+            # One reverse for the page: each row's link is this plus its id.
+            "partner_url_base": reverse("manage:partner", args=[0]).removesuffix("0/"),
             "nav_section": "manage",
         },
     )
