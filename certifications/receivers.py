@@ -17,7 +17,11 @@ from certifications.overview import overview_keys_refresh
 from partners.models import Agreement, Partner, Payment
 
 
-def _refresh(partners: Any) -> None:
+def _refresh(partners: Any, origin: Any = None) -> None:
+    # A partner being deleted takes its keys with it: refreshing them from the cascade
+    # would write a keys row for a partner that is about to be gone.
+    if origin is not None and getattr(origin, "model", type(origin)) is Partner:
+        return
     overview_keys_refresh(partners=partners)
 
 
@@ -32,22 +36,23 @@ def _partner_saved(sender, instance: Partner, created: bool, raw: bool = False, 
 def _request_changed(sender, instance: CertificationRequest, raw: bool = False, **kwargs):
     if raw:
         return
+    origin = kwargs.get("origin")
     integration = instance._state.fields_cache.get("integration")
     if integration is not None:
-        _refresh([integration.partner_id])
+        _refresh([integration.partner_id], origin)
     else:
-        _refresh(Partner.objects.filter(integrations__id=instance.integration_id))
+        _refresh(Partner.objects.filter(integrations__id=instance.integration_id), origin)
 
 
 @receiver(post_save, sender=Agreement, dispatch_uid="overview-keys-agreement")
 @receiver(post_delete, sender=Agreement, dispatch_uid="overview-keys-agreement-del")
 def _agreement_changed(sender, instance: Agreement, raw: bool = False, **kwargs):
     if not raw:
-        _refresh([instance.partner_id])
+        _refresh([instance.partner_id], kwargs.get("origin"))
 
 
 @receiver(post_save, sender=Payment, dispatch_uid="overview-keys-payment")
 @receiver(post_delete, sender=Payment, dispatch_uid="overview-keys-payment-del")
 def _payment_changed(sender, instance: Payment, raw: bool = False, **kwargs):
     if not raw:
-        _refresh(Partner.objects.filter(agreements__id=instance.agreement_id))
+        _refresh(Partner.objects.filter(agreements__id=instance.agreement_id), kwargs.get("origin"))

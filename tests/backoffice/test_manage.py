@@ -391,3 +391,24 @@ def test_qualified_partner_page_renders(client, manager, partner, partner_admin)
     assert "Grant extra quota" in body
     assert "Record a marketing activity" in body
     assert "Create the renewal" in body
+
+
+def test_deleting_a_partner_takes_its_overview_keys(manager, other_partner, other_partner_admin):
+    """A partner deleted with its requests and agreements: the receivers of the cascade do
+    not write keys for it again (the delete commits cleanly)."""
+    from certifications.models import PartnerOverviewKeys
+    from tests.factories import IntegrationFactory, draft_request
+
+    draft_request(IntegrationFactory(partner=other_partner), actor=other_partner_admin)
+    partner_services.agreement_request(
+        partner=other_partner,
+        actor=other_partner_admin,
+        legal_name="Globex Ltd",
+        billing_contact_name="Bill Ing",
+        billing_contact_email="billing@globex.example",
+        billing_address="1 Globex Street",
+    )
+    assert PartnerOverviewKeys.objects.filter(partner=other_partner).exists()
+    pk = other_partner.pk
+    other_partner.delete()
+    assert not PartnerOverviewKeys.objects.filter(partner_id=pk).exists()
