@@ -7,7 +7,21 @@ import datetime as dt
 import re
 from typing import Any
 
-from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Case,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
 from certifications.enums import FINAL_STATES, RequestState
 from certifications.models import (
@@ -208,6 +222,23 @@ def certificates_of_partner(*, partner_id: int, limit: int = 50) -> list[Certifi
 SEARCH_ID_CAP = 2000
 
 
+class _EqualsAny(Func):
+    """`<column> = ANY(<array>)`, a condition usable in filter()."""
+
+    template = "(%(expressions)s))"
+    arg_joiner = " = ANY("
+    output_field = BooleanField()
+
+
+def _integration_in(ids: QuerySet) -> Q:
+    """`integration_id = ANY(ARRAY(<ids>))` on PostgreSQL: an array the planner looks up
+    in the foreign-key index and ORs with the version's trigram index (a plain
+    `IN (subquery)` under an OR becomes a filter checked on every row). Elsewhere IN."""
+    if connection.vendor != "postgresql":
+        return Q(integration_id__in=ids)
+    return Q(_EqualsAny(F("integration_id"), ArraySubquery(ids)))
+
+
 def requests_matching(
     requests: QuerySet[CertificationRequest], words: list[str], *, id_cap: int = SEARCH_ID_CAP
 ) -> QuerySet[CertificationRequest]:
@@ -217,7 +248,7 @@ def requests_matching(
     The admin's own search is one OR over three joined tables, which no index can answer:
     a scan of every request per search. Here each word first finds its integrations by
     name or by partner name (one query, each branch served by a trigram index), and the
-    requests are then `integration_id IN (…) OR version LIKE …`, two index lookups. A
+    requests are then `integration_id = ANY(…) OR version LIKE …`, two index lookups. A
     word matching more than `id_cap` integrations keeps the plain join: it matches so
     much that the queue's ordered index walk fills a page quickly."""
     for word in words:
@@ -225,14 +256,14 @@ def requests_matching(
         by_partner = (
             Integration.objects.filter(partner__name__icontains=word).order_by().values_list("pk")
         )
-        ids = [pk for (pk,) in by_name.union(by_partner)[: id_cap + 1]]
-        if len(ids) > id_cap:
+        integrations = by_name.union(by_partner)
+        if integrations[: id_cap + 1].count() > id_cap:
             match = (
                 Q(integration__partner__name__icontains=word)
                 | Q(integration__name__icontains=word)
                 | Q(version__icontains=word)
             )
         else:
-            match = Q(integration_id__in=ids) | Q(version__icontains=word)
+            match = _integration_in(integrations) | Q(version__icontains=word)
         requests = requests.filter(match)
     return requests
