@@ -12,6 +12,7 @@ from certifications.models import (
     Guideline,
     Integration,
     Listing,
+    PartnerOverviewKeys,
     SealApproval,
     TestEnvironment,
     TransitionLog,
@@ -110,3 +111,15 @@ class SealApprovalAdmin(StaffModelAdmin):
     list_display = ("request", "action", "requested_by", "decided_by", "approved", "used_at")
     list_filter = ("action", "approved")
     list_select_related = ("request__integration", "requested_by", "decided_by")
+
+
+@admin.register(PartnerOverviewKeys)
+class PartnerOverviewKeysAdmin(StaffModelAdmin):
+    """Read-only: derived rows, refreshed by certifications.overview.overview_keys_refresh."""
+
+    list_display = ("partner", "agreement_state", "renewal_on", "outstanding", "open_requests")
+    list_display += ("certs_this_term", "refreshed_at")
+    list_select_related = ("partner",)
+    readonly_fields = ("partner", "agreement_id", "agreement_state", "renewal_on", "outstanding")
+    readonly_fields += ("open_requests", "certs_this_term", "refreshed_at")
+    show_full_result_count = False

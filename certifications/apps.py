@@ -5,7 +5,10 @@ class CertificationsConfig(AppConfig):
     name = "certifications"
 
     def ready(self) -> None:
-        from certifications import page_scopes
+        from certifications import (
+            page_scopes,
+            receivers,  # noqa: F401  (the overview's stored keys)
+        )
         from certportal.cache_invalidation import track
 
         track(

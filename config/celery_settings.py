@@ -65,6 +65,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "certportal.partners.agreements_expire_due",
         "schedule": 86400.0,
     },
+    # The managers' overview's stored sort keys: what the calendar changes (issue 19).
+    "overview-keys-refresh": {
+        "task": "certportal.certifications.refresh_overview_keys",
+        "schedule": 86400.0,
+    },
     # The daily summary e-mail of people who chose it (certportal.digest).
     "daily-digest": {"task": "certportal.notifications.send_daily_digest", "schedule": 86400.0},
 }

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from certportal.search import trigram_index
 from partners import permissions
 from partners.enums import (
     REVIEW_EDITABLE_STATES,
@@ -53,6 +54,8 @@ class Partner(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # The review queue searches partners by name (name__icontains): issue 19.
+        indexes = [trigram_index("name", name="partner_name_trgm")]
 
     def __str__(self) -> str:
         return self.name

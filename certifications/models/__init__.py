@@ -7,6 +7,7 @@ stays importable here.
 - `package`: Document, TestEnvironment, CredentialReveal
 - `certificates`: Certificate, Listing
 - `approvals`: SealApproval and the two-person-rule condition
+- `overview`: PartnerOverviewKeys, the managers' overview's stored sort keys
 - `validators`: the repository and commit-SHA checks
 """
 
@@ -18,6 +19,7 @@ from certifications.models.approvals import (
 )
 from certifications.models.catalog import Guideline, Integration
 from certifications.models.certificates import Certificate, Listing, _verification_code
+from certifications.models.overview import PartnerOverviewKeys
 from certifications.models.package import (
     CredentialReveal,
     Document,
@@ -44,6 +46,7 @@ __all__ = [
     "Guideline",
     "Integration",
     "Listing",
+    "PartnerOverviewKeys",
     "SealAction",
     "SealApproval",
     "TestEnvironment",

@@ -7,6 +7,7 @@ from django.db import models
 
 from certifications.enums import MODULE_AREAS, GuidelineSeverity, ProductArea
 from certifications.models.validators import TEXT_MAX_LENGTH, repo_validator
+from certportal.search import trigram_index
 
 
 class Integration(models.Model):
@@ -29,6 +30,8 @@ class Integration(models.Model):
                 fields=["partner", "name"], name="integration_unique_name_per_partner"
             )
         ]
+        # The review queue's search box (name__icontains): issue 19.
+        indexes = [trigram_index("name", name="integration_name_trgm")]
 
     def __str__(self) -> str:
         return self.name

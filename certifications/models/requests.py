@@ -27,6 +27,7 @@ from certifications.enums import (
 from certifications.models.approvals import SealAction, two_person_rule
 from certifications.models.catalog import Guideline, Integration
 from certifications.models.validators import NOTE_MAX_LENGTH, TEXT_MAX_LENGTH, sha_validator
+from certportal.search import trigram_index
 
 
 def _package_complete(request: CertificationRequest) -> bool:
@@ -133,9 +134,20 @@ class CertificationRequest(ConcurrentTransitionMixin, models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["state", "sla_due_at"], name="request_state_due"),
-            models.Index(fields=["assigned_reviewer", "state"], name="request_reviewer_state"),
-            models.Index(fields=["sla_due_at"], name="request_due"),
+            # The queue's order is (SLA due, id) ascending, nulls last: with the id in the
+            # index a page (and the reversed order) is a range scan, not a sort of the ties.
+            models.Index(fields=["state", "sla_due_at", "id"], name="request_state_due_id"),
+            # The queue's "assigned to …" filters in its order (SLA due, then id), with and
+            # without a state: a page is an index range however many rows a reviewer has.
+            models.Index(
+                fields=["assigned_reviewer", "state", "sla_due_at", "id"],
+                name="request_reviewer_state_due",
+            ),
+            models.Index(
+                fields=["assigned_reviewer", "sla_due_at", "id"], name="request_reviewer_due"
+            ),
+            models.Index(fields=["sla_due_at", "id"], name="request_due_id"),
+            trigram_index("version", name="request_version_trgm"),
         ]
 
     def __str__(self) -> str:

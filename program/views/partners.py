@@ -7,9 +7,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db.models import F
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -33,15 +32,6 @@ manager_required = security.role_required(roles.is_partner_manager, reason="not 
 
 # --- Overview ----------------------------------------------------------------------------------
 
-SORT_FIELDS = {
-    "name": "name",
-    "renewal": "agreement_term_end",
-    "outstanding": "outstanding_amount",
-    "open": "open_requests",
-    "certs": "certs_this_term",
-    "standing": "standing",
-}
-
 
 @require_GET
 # A stored copy exists only for someone who passed the check; it reads the partner-level
@@ -49,35 +39,21 @@ SORT_FIELDS = {
 @cached_view("manage-overview", scopes=["overview", "staff"])
 @manager_required
 def overview(request):
-    today = timezone.localdate()
     form = forms.OverviewFilterForm(request.GET or None)
-    qs = program_overview.partners_overview(
-        partners=selectors.partners_for(user=request.user), today=today
-    ).annotate(outstanding_amount=F("agreement_fee") - F("paid"))
-    sort, desc = "name", False
+    filters, sort, desc = {}, "name", False
     if form.is_valid():
-        data = form.cleaned_data
-        if data["standing"]:
-            qs = qs.filter(standing=data["standing"])
-        if data["agreement"] == "none":
-            qs = qs.filter(agreement_id__isnull=True)
-        elif data["agreement"]:
-            qs = qs.filter(agreement_state=data["agreement"])
-        if data["renewal_due"]:
-            qs = qs.filter(
-                agreement_state=AgreementState.ACTIVE,
-                agreement_term_end__gte=today,
-                agreement_term_end__lte=today
-                + dt.timedelta(days=program_overview.RENEWAL_WINDOW_DAYS),
-            )
-        sort = data["sort"] or "name"
-        desc = data["desc"]
-    field = F(SORT_FIELDS[sort])
-    qs = qs.order_by(
-        field.desc(nulls_last=True) if desc else field.asc(nulls_last=True), "name", "pk"
+        filters = form.cleaned_data
+        sort = filters["sort"] or "name"
+        desc = filters["desc"]
+    # Filtered, sorted and paged on the stored keys; live figures for the page's rows only.
+    page, rows = program_overview.overview_page(
+        partners=selectors.partners_for(user=request.user),
+        filters=filters,
+        sort=sort,
+        desc=desc,
+        number=request.GET.get("page"),
+        per_page=PER_PAGE,
     )
-    page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
-    rows = [program_overview.PartnerRow(p, today) for p in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -88,6 +64,8 @@ def overview(request):
             "page": page,
             "rows": rows,
             "query": query.urlencode(),
+            # One reverse for the page: each row's link is this plus its id.
+            "partner_url_base": reverse("manage:partner", args=[0]).removesuffix("0/"),
             "nav_section": "manage",
         },
     )

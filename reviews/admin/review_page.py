@@ -182,6 +182,8 @@ class RequestPageMixin:
         context = {
             **self.admin_site.each_context(request),
             "title": f"{obj.integration.partner.name} · {obj.integration} {obj.version}",
+            # A work page: no sidebar of every model (issue 19: its cost on every draw).
+            "is_nav_sidebar_enabled": False,
             "opts": self.model._meta,
             "original": obj,
             "obj": obj,

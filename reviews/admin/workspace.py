@@ -139,19 +139,31 @@ class WorkspaceMixin:
             tab = default_tab
         page = row_id(request.GET.get("page", "1")) or 1
         counts = workspace.tab_counts(user, filters)
-        last_page = max((counts[tab] + workspace.PER_PAGE - 1) // workspace.PER_PAGE, 1)
+        shown = min(counts[tab], workspace.COUNT_CAP)  # pages stop at the cap
+        last_page = max((shown + workspace.PER_PAGE - 1) // workspace.PER_PAGE, 1)
         page = min(page, last_page)
         rows = workspace.queue_rows(
             user, tab, filters, page=page, can_claim=roles.is_reviewer(user)
         )
+        # Two reverses for the page, not two per row.
+        change = reverse("admin:certifications_certificationrequest_change", args=[0])
+        claim = reverse("admin:review_queue_claim", args=[0])
         for row in rows:
+            pk = str(row.request.pk)
             row.sla_badge = SLA_BADGE[row.sla_status]
+            row.change_url = change.replace("/0/", f"/{pk}/", 1)
+            row.claim_url = claim.replace("/0/", f"/{pk}/", 1)
         base_query = filters.as_query()
         tabs = [
             {
                 "key": key,
                 "label": label,
                 "count": counts[key],
+                "count_label": (
+                    f"{workspace.COUNT_CAP}+"
+                    if counts[key] > workspace.COUNT_CAP
+                    else str(counts[key])
+                ),
                 "url": "?" + urlencode({**base_query, "tab": key}),
                 "current": key == tab,
             }
@@ -167,6 +179,8 @@ class WorkspaceMixin:
         context = {
             **self.admin_site.each_context(request),
             "title": "Review queue",
+            # A work list: no sidebar of every model (a fifth of the page's CPU afresh).
+            "is_nav_sidebar_enabled": False,
             "opts": self.model._meta,
             "tabs": tabs,
             "tab": tab,

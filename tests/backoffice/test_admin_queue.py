@@ -151,3 +151,63 @@ def test_assign_refused_for_draft_is_a_message(client, reviewer, draft):
     draft.refresh_from_db()
     assert draft.assigned_reviewer is None
     assert draft.state == RequestState.DRAFT
+
+
+def test_queue_rows_from_the_row_template_keep_the_changelist(client, reviewer, other_reviewer):
+    """The rows are drawn by the queue's row template (no per-cell admin rendering), inside
+    the changelist: action checkboxes, links to the request page, sortable headers, the
+    search box, the filters and the actions; staff see every partner's requests."""
+    client.force_login(reviewer)
+    rows = bulk_requests(2, prefix="tpl", reviewer=other_reviewer)
+    response = client.get(QUEUE)
+    body = response.content.decode()
+    assert response.templates[0].name == "admin/reviews/request_changelist.html"
+    assert "admin/change_list_results.html" not in [t.name for t in response.templates]
+    for r in rows:
+        change = reverse("admin:certifications_certificationrequest_change", args=[r.pk])
+        assert f'name="_selected_action" value="{r.pk}" class="action-select"' in body
+        assert f'<a href="{change}">{r.integration.name}</a>' in body
+        assert r.integration.partner.name in body  # two partners: staff see both
+    assert body.count(f">{other_reviewer.username}<") == 2
+    assert 'id="result_list"' in body and 'id="searchbar"' in body
+    assert 'id="changelist-filter"' in body and 'name="action"' in body
+    assert 'class="sortable' in body and "?o=" in body
+    # Sorting by a column still works through the admin's own ordering.
+    response = client.get(QUEUE, {"o": "-1"})
+    names = [r.integration.partner.name for r in response.context["cl"].result_list]
+    assert names == ["tpl partner 1", "tpl partner 0"]
+
+
+def test_search_matches_every_word_in_partner_integration_or_version(client, reviewer):
+    client.force_login(reviewer)
+    rows = bulk_requests(3, prefix="seek")
+    CertificationRequest.objects.filter(pk=rows[2].pk).update(version="7.7.7-beta")
+
+    def found(q):
+        return {r.pk for r in client.get(QUEUE, {"q": q}).context["cl"].result_list}
+
+    # Each word (or quoted phrase) must match one of the three; "1" alone is in every
+    # version ("1.0.0"), so the names are searched as phrases.
+    assert found('"SEEK PARTNER 1"') == {rows[1].pk}  # partner name, any case
+    assert found('"integration 0"') == {rows[0].pk}  # integration name
+    assert found("seek 0") == {rows[0].pk, rows[1].pk}  # "0": in "1.0.0", not "7.7.7-beta"
+    assert found("7.7.7") == {rows[2].pk}  # version
+    assert found('"seek integration 2" beta') == {rows[2].pk}  # a quoted phrase and a word
+    assert found("seek nowhere") == set()
+    assert found("seek") == {r.pk for r in rows}
+
+
+def test_search_of_a_common_word_keeps_the_join(reviewer):
+    """A word matching more integrations than the id cap is searched over the joined
+    names (same answer), not as a long list of ids."""
+    from certifications import selectors
+
+    rows = bulk_requests(3, prefix="common")
+    base = CertificationRequest.objects.all()
+    by_ids = selectors.requests_matching(base, ["common", "partner 1"])
+    joined = selectors.requests_matching(base, ["common", "partner 1"], id_cap=0)
+    # By ids: the integrations' own query inside the request filter; joined: no such
+    # subquery, the partner and integration names compared on the joined rows.
+    assert str(by_ids.query).count("SELECT") > 1
+    assert str(joined.query).count("SELECT") == 1
+    assert set(by_ids) == set(joined) == {rows[1]}

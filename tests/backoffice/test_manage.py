@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from certifications.overview import overview_keys_refresh
 from certportal.models import AuditEvent
 from partners import services as partner_services
 from partners.enums import AgreementState, BusinessReviewState, Standing
@@ -115,6 +116,8 @@ def test_overview_filters_and_sorting(client, manager, eligible_partner, other_p
     Agreement.objects.filter(partner=eligible_partner).update(
         term_end=timezone.localdate() + dt.timedelta(days=20)
     )
+    # update() sends no signal: the overview's stored keys follow on the daily refresh.
+    overview_keys_refresh(partners=[eligible_partner.pk])
     partner_services.partner_set_standing(
         partner=other_partner, standing="suspended", note="Unpaid", actor=manager
     )
@@ -130,6 +133,86 @@ def test_overview_filters_and_sorting(client, manager, eligible_partner, other_p
     assert names({"sort": "name", "desc": "on"}) == ["Globex Test", "Acme Test"]
     body = client.get(OVERVIEW).content.decode()
     assert "badge-warn" in body  # the renewal due within 60 days is highlighted
+
+
+def test_overview_sort_keys_follow_service_changes(
+    client, manager, eligible_partner, other_partner, other_partner_admin, draft
+):
+    """The stored sort and filter keys change with the services that change what they are
+    computed from, in the same transaction: an agreement sent to the other partner puts it
+    in "agreement: sent" and its unpaid fee first by "fee outstanding", the payment takes
+    it back down, and its submitted request moves it up the "open requests" order."""
+    from certifications import services as cert_services
+    from tests.factories import IntegrationFactory, draft_request
+
+    client.force_login(manager)
+
+    def names(params):
+        return [r.name for r in client.get(OVERVIEW, params).context["rows"]]
+
+    by_outstanding = {"sort": "outstanding", "desc": "on"}
+    by_open = {"sort": "open", "desc": "on"}
+    cert_services.request_submit(request=draft, actor=draft.created_by)
+    assert names(by_open) == ["Acme Test", "Globex Test"]
+    assert names({"agreement": "none"}) == ["Globex Test"]
+
+    agreement = partner_services.agreement_request(
+        partner=other_partner,
+        actor=other_partner_admin,
+        legal_name="Globex Ltd",
+        billing_contact_name="Bill Ing",
+        billing_contact_email="billing@globex.example",
+        billing_address="1 Globex Street",
+    )
+    agreement = partner_services.agreement_send(
+        agreement=agreement, actor=manager, payment_instructions="Wire"
+    )
+    assert names({"agreement": "sent"}) == ["Globex Test"]
+    assert names(by_outstanding) == ["Globex Test", "Acme Test"]
+
+    agreement = partner_services.agreement_mark_signed(agreement=agreement, actor=manager)
+    partner_services.payment_record(
+        agreement=agreement,
+        actor=manager,
+        amount=agreement.fee,
+        paid_on=timezone.localdate(),
+        reference="INV-9",
+    )
+    assert names(by_outstanding) == ["Acme Test", "Globex Test"]  # both 0: by name
+    partner_services.agreement_activate(agreement=agreement, actor=manager)
+    assert names({"agreement": "active"}) == ["Acme Test", "Globex Test"]
+
+    qualify(other_partner, manager=manager)  # its review and support plan, for submitting
+    for version in ("1.0.0", "2.0.0"):
+        other = draft_request(
+            IntegrationFactory(partner=other_partner, name=f"Globex {version}"),
+            actor=other_partner_admin,
+            version=version,
+        )
+        cert_services.request_submit(request=other, actor=other_partner_admin)
+    rows = client.get(OVERVIEW, by_open).context["rows"]
+    assert [(r.name, r.open_requests) for r in rows] == [("Globex Test", 2), ("Acme Test", 1)]
+
+
+def test_overview_deep_pages_and_sorts_cost_the_same(client, manager, eligible_partner):
+    """Sorting by any offered column, on the first or a deep page: the same queries (the
+    page is read from the stored keys; only its own rows get live figures)."""
+    bulk_requests(120, prefix="deep")
+    overview_keys_refresh()
+    client.force_login(manager)
+    counts = set()
+    for params in [{}, {"page": 3}] + [
+        {"sort": key, "desc": desc, "page": page}
+        for key in ("renewal", "outstanding", "open", "certs", "standing", "name")
+        for desc in ("", "on")
+        for page in (1, 3)
+    ]:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(OVERVIEW, params)
+        assert response.status_code == 200
+        assert len(response.context["rows"]) == (21 if params.get("page") == 3 else 50)
+        counts.add(len(ctx))
+    assert len(counts) == 1, counts
 
 
 def test_overview_empty_state(client, manager):
@@ -308,3 +391,24 @@ def test_qualified_partner_page_renders(client, manager, partner, partner_admin)
     assert "Grant extra quota" in body
     assert "Record a marketing activity" in body
     assert "Create the renewal" in body
+
+
+def test_deleting_a_partner_takes_its_overview_keys(manager, other_partner, other_partner_admin):
+    """A partner deleted with its requests and agreements: the receivers of the cascade do
+    not write keys for it again (the delete commits cleanly)."""
+    from certifications.models import PartnerOverviewKeys
+    from tests.factories import IntegrationFactory, draft_request
+
+    draft_request(IntegrationFactory(partner=other_partner), actor=other_partner_admin)
+    partner_services.agreement_request(
+        partner=other_partner,
+        actor=other_partner_admin,
+        legal_name="Globex Ltd",
+        billing_contact_name="Bill Ing",
+        billing_contact_email="billing@globex.example",
+        billing_address="1 Globex Street",
+    )
+    assert PartnerOverviewKeys.objects.filter(partner=other_partner).exists()
+    pk = other_partner.pk
+    other_partner.delete()
+    assert not PartnerOverviewKeys.objects.filter(partner_id=pk).exists()
