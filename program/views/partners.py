@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -251,6 +252,7 @@ def _partner_context(partner, bound) -> dict:
     return {
         "ledgers": cert_ledgers.agreement_ledgers(agreement=current) if current else None,
         "certificates": cert_selectors.certificates_of_partner(partner_id=partner.pk),
+        "two_person_rule": settings.SEAL_TWO_PERSON_RULE,
         "partner": partner,
         "blocks": blocks,
         "review": review,

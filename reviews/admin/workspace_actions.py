@@ -114,7 +114,14 @@ class WorkspaceActionsMixin:
         except ProgramError as exc:
             self._fail(request, exc)
         else:
-            self.message_user(request, "A second reviewer was asked to approve.", messages.SUCCESS)
+            revoking = request.POST.get("action") == SealAction.REVOKE
+            self.message_user(
+                request,
+                "Revocation asked: a different reviewer or manager confirms or withdraws it."
+                if revoking
+                else "A second reviewer was asked to approve.",
+                messages.SUCCESS,
+            )
         return self._back(obj, "#seal")
 
     def seal_decide_view(self, request: HttpRequest, pk: int, approval_pk: int) -> HttpResponse:
