@@ -70,6 +70,28 @@ def _log(request: CertificationRequest, *, actor: Any, name: str, comment: str) 
     )
 
 
+def _ask(
+    locked: CertificationRequest,
+    *,
+    action: str,
+    actor: Any,
+    comment: str,
+    log_name: str,
+    log_comment: str,
+) -> SealApproval:
+    """A new pending ask of `action` on `locked` (its row lock held), with its timeline row."""
+    approval = SealApproval.objects.create(
+        request=locked,
+        action=action,
+        commit_sha=locked.commit_sha,
+        requested_by=actor,
+        requested_at=timezone.now(),
+        comment=comment,
+    )
+    _log(locked, actor=actor, name=log_name, comment=log_comment)
+    return approval
+
+
 def pending_or_approved(request: CertificationRequest, action: str) -> SealApproval | None:
     """The live ask for `action` on the request's current commit (pending or approved and
     not yet spent), if any."""
@@ -112,19 +134,13 @@ def certify_approval_request(
         existing = pending_or_approved(locked, action)
         if existing is not None:
             return existing
-        approval = SealApproval.objects.create(
-            request=locked,
-            action=action,
-            commit_sha=locked.commit_sha,
-            requested_by=actor,
-            requested_at=timezone.now(),
-            comment=comment,
-        )
-        _log(
+        approval = _ask(
             locked,
+            action=action,
             actor=actor,
-            name=f"{action}_approval_asked",
-            comment=f"{_name(actor)} asked a second reviewer to approve: {action}"
+            comment=comment,
+            log_name=f"{action}_approval_asked",
+            log_comment=f"{_name(actor)} asked a second reviewer to approve: {action}"
             + (f". {comment}" if comment else "."),
         )
         notify(
@@ -224,19 +240,13 @@ def revocation_ask(locked: CertificationRequest, *, actor: Any, reason: str) -> 
     """Record a pending revocation of `locked` (the caller holds its row lock and checked
     the role, the state and that none is pending): a timeline row, an audit row, and a
     notification to the reviewers and partner managers after commit."""
-    approval = SealApproval.objects.create(
-        request=locked,
-        action=SealAction.REVOKE,
-        commit_sha=locked.commit_sha,
-        requested_by=actor,
-        requested_at=timezone.now(),
-        comment=reason,
-    )
-    _log(
+    approval = _ask(
         locked,
+        action=SealAction.REVOKE,
         actor=actor,
-        name="revoke_asked",
-        comment=f"{_name(actor)} asked to revoke the seal: {reason}",
+        comment=reason,
+        log_name="revoke_asked",
+        log_comment=f"{_name(actor)} asked to revoke the seal: {reason}",
     )
     audit(
         actor=actor,
