@@ -10,10 +10,6 @@ from reviews import views as review_views
 from reviews.admin import workspace as reviewer_workspace
 from reviews.admin.profile import staff_profile_view
 
-admin.site.site_header = "Certification back office"
-admin.site.site_title = "Certification back office"
-admin.site.index_title = "Review and program administration"
-
 urlpatterns = [
     path("", accounts.home, name="home"),
     path("healthz/", health.healthz, name="healthz"),

@@ -26,6 +26,7 @@ from certifications.enums import ProductArea, RequestKind
 from certifications.models import NOTE_MAX_LENGTH
 from certportal import pagecache, roles
 from certportal.errors import ProgramError
+from certportal.rows import render_rows
 from partners.forms import row_id
 from partners.models import Partner
 from reviews import services as review_services
@@ -149,11 +150,12 @@ class WorkspaceMixin:
         change = reverse("admin:certifications_certificationrequest_change", args=[0])
         claim = reverse("admin:review_queue_claim", args=[0])
         for row in rows:
-            pk = str(row.request.pk)
+            pk = row.pk
             row.sla_badge = SLA_BADGE[row.sla_status]
             row.change_url = change.replace("/0/", f"/{pk}/", 1)
             row.claim_url = claim.replace("/0/", f"/{pk}/", 1)
         base_query = filters.as_query()
+        can_bulk_assign = roles.is_partner_manager(user) or roles.is_reviewer(user)
         tabs = [
             {
                 "key": key,
@@ -185,6 +187,9 @@ class WorkspaceMixin:
             "tabs": tabs,
             "tab": tab,
             "rows": rows,
+            "rows_html": render_rows(
+                "reviews/queue_rows.html", {"rows": rows, "can_bulk_assign": can_bulk_assign}
+            ),
             "sla_badge": SLA_BADGE,
             "filters": filters,
             "area_choices": ProductArea.choices,
@@ -196,7 +201,7 @@ class WorkspaceMixin:
             "page_query": urlencode({**base_query, "tab": tab}),
             "return_query": request.GET.urlencode(),
             "bulk_form": form or BulkAssignForm(reviewer_list=reviewer_list),
-            "can_bulk_assign": roles.is_partner_manager(user) or roles.is_reviewer(user),
+            "can_bulk_assign": can_bulk_assign,
         }
         return TemplateResponse(request, "admin/reviews/queue.html", context, status=status)
 

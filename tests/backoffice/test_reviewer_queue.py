@@ -53,7 +53,7 @@ def _counts(response):
 
 
 def _shown(response):
-    return [row.request.version for row in response.context["rows"]]
+    return [row.version for row in response.context["rows"]]
 
 
 def test_tabs_counts_and_order_across_reviewers_and_tenants(
