@@ -14,6 +14,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import Paginator
 from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -26,14 +27,28 @@ from django.utils.text import smart_split, unescape_string_literal
 
 from certifications import page_scopes, sla
 from certifications import selectors as cert_selectors
-from certifications.enums import VENDOR_STATES
+from certifications.enums import VENDOR_STATES, RequestKind, RequestState
 from certifications.models import CertificationRequest
-from certportal import pagecache
+from certportal import dates, pagecache
 from certportal.errors import ProgramError
 from partners.forms import row_id
 from partners.models import Partner
 from reviews import services as review_services
 from reviews.admin.common import SLA_BADGE, prime_permission_cache, reviewers
+
+# What a queue row reads of a request, its integration, partner and assignee.
+QUEUE_ROW_FIELDS = (
+    "pk",
+    "version",
+    "kind",
+    "state",
+    "sla_due_at",
+    "integration__name",
+    "integration__partner__name",
+    "assigned_reviewer__username",
+)
+KIND_LABELS = dict(RequestKind.choices)
+STATE_LABELS = dict(RequestState.choices)
 
 
 class CappedCountPaginator(Paginator):
@@ -46,6 +61,17 @@ class CappedCountPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         return len(self.object_list.values_list("pk", flat=True)[: self.CAP + 1])
+
+
+class QueueChangeList(ChangeList):
+    """The queue's changelist. When the page is the layout the row template draws, its
+    `result_list` is the page's slice (order and filters kept) as values, named tuples of
+    QUEUE_ROW_FIELDS: no model instances, a fifth of what building them costs."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        if self.model_admin.draws_rows(self):
+            self.result_list = self.result_list.values_list(*QUEUE_ROW_FIELDS, named=True)
 
 
 class SlaStatusFilter(admin.SimpleListFilter):
@@ -177,16 +203,23 @@ class ReviewQueueMixin:
             render=render_queue,
         )
 
-    # The columns `queue_rows` and admin/reviews/_changelist_row.html draw, in order.
+    # The columns `queue_rows` and row_templates/reviews/changelist_rows.html draw, in order.
     ROW_COLUMNS = ("action_checkbox", *list_display)
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return QueueChangeList
+
+    def draws_rows(self, cl: Any) -> bool:
+        """Whether the changelist is the layout the row template draws (not another column
+        set, a popup or inline editing, which get the admin's own cell-by-cell table)."""
+        if tuple(cl.list_display) not in (self.ROW_COLUMNS, self.list_display):
+            return False
+        return not (self.list_editable or cl.is_popup or cl.to_field)
 
     def queue_rows(self, cl: Any) -> list[dict[str, Any]] | None:
         """The page's rows as plain values for the row template, or None when the
-        changelist is not the layout that template draws (another column set, a popup,
-        inline editing): the admin's own cell-by-cell table then."""
-        if tuple(cl.list_display) not in (self.ROW_COLUMNS, self.list_display):
-            return None
-        if cl.formset is not None or cl.is_popup or cl.to_field:
+        changelist is not the layout that template draws."""
+        if not self.draws_rows(cl):
             return None
         # One reverse for the page: the change URL with a placeholder id.
         url = reverse(
@@ -195,25 +228,22 @@ class ReviewQueueMixin:
         now = self._now
         checkbox = cl.list_display[0] == "action_checkbox"
         rows = []
-        for obj in cl.result_list:
-            integration = obj.integration
-            reviewer = obj.assigned_reviewer
-            status = sla.status(state=obj.state, due_at=obj.sla_due_at, now=now)
+        for r in cl.result_list:  # values (QueueChangeList)
+            status = sla.status(state=r.state, due_at=r.sla_due_at, now=now)
             rows.append(
                 {
-                    "pk": obj.pk,
+                    "pk": str(r.pk),
                     "checkbox": checkbox,
-                    "label": f"{integration} {obj.version}",
-                    "url": f"{url}{obj.pk}/change/",
-                    "partner": integration.partner.name,
-                    "integration": integration.name,
-                    "version": obj.version,
-                    "kind": obj.get_kind_display(),
-                    "state": obj.get_state_display(),
-                    "reviewer": str(reviewer) if reviewer is not None else "",
+                    "url": f"{url}{r.pk}/change/",
+                    "partner": r.integration__partner__name,
+                    "integration": r.integration__name,
+                    "version": r.version,
+                    "kind": KIND_LABELS.get(r.kind, r.kind),
+                    "state": STATE_LABELS.get(r.state, r.state),
+                    "reviewer": r.assigned_reviewer__username or "",
                     "badge": SLA_BADGE[status],
                     "sla": sla.STATUS_LABELS[status],
-                    "due": obj.sla_due_at,
+                    "due": dates.day_month_year_time(r.sla_due_at),
                 }
             )
         return rows
