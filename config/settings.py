@@ -131,6 +131,9 @@ TEMPLATES = [
     },
 ]
 
+# Django's form and widget templates drawn by Jinja2, others by the Django engine.
+FORM_RENDERER = "certportal.form_renderer.FormRenderer"
+
 # --- Database -------------------------------------------------------------------------
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
