@@ -328,6 +328,8 @@ CENT = Decimal("0.01")
 
 def money(value) -> Decimal:
     """Sums come back unscaled on SQLite (6500 rather than 6500.00); show them as money."""
+    if isinstance(value, Decimal):  # PostgreSQL's numeric: no round trip through str
+        return value.quantize(CENT)
     return Decimal(str(value or 0)).quantize(CENT)
 
 

@@ -5,12 +5,15 @@ every change goes through partners.services."""
 from __future__ import annotations
 
 import datetime as dt
+from html import escape
 
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dates import MONTHS_3
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_GET, require_http_methods
 
 from certifications import ledgers as cert_ledgers
@@ -20,8 +23,9 @@ from certportal import roles, security
 from certportal.errors import ProgramError
 from certportal.models import AuditEvent
 from certportal.pagecache import cached_view
+from certportal.templatetags.display import money as money_text
 from partners import selectors, services
-from partners.enums import OPEN_AGREEMENT_STATES, AgreementState, BusinessReviewState
+from partners.enums import OPEN_AGREEMENT_STATES, AgreementState, BusinessReviewState, Standing
 from program import forms as forms
 from program.labels import labelled
 
@@ -57,19 +61,99 @@ def overview(request):
     )
     query = request.GET.copy()
     query.pop("page", None)
+    # One reverse for the page: each row's link is this plus its id.
+    url_base = reverse("manage:partner", args=[0]).removesuffix("0/")
     return render(
         request,
         "manage/overview.html",
         {
             "form": form,
+            "filter_controls": form.controls(),
             "page": page,
             "rows": rows,
+            "rows_html": _rows_html(rows, url_base),
             "query": query.urlencode(),
-            # One reverse for the page: each row's link is this plus its id.
-            "partner_url_base": reverse("manage:partner", args=[0]).removesuffix("0/"),
             "nav_section": "manage",
         },
     )
+
+
+# One row of the overview's table. Drawn here, as the admin draws its changelist cells,
+# rather than by the template: the template's variable lookups, escaping, filters (date,
+# money, yesno) and number localization made the fifty rows more than half the page's
+# drawing time (issue 19). Every value is a number, a date, a fixed word or escaped (with
+# the stdlib's html.escape: what django.utils.html.escape applies, without its lazy-string
+# wrapper, which was a third of this drawing's time).
+ROW_HTML = """    <tr>
+      <td data-label="Partner"><a href="{url}">{name}</a></td>
+      <td data-label="Standing"><span class="badge {standing_badge}">{standing}</span></td>
+      <td data-label="Business review">{review}</td>
+      <td data-label="Support plan">{plan}</td>
+      <td data-label="Agreement">{agreement}</td>
+      <td data-label="Renewal">{renewal}</td>
+      <td data-label="Fee">{fee}</td>
+      <td data-label="Major used / left" class="num">{major_used} / {major_left}</td>
+      <td data-label="Minor used / left" class="num">{minor_used} / {minor_left}</td>
+      <td data-label="Marketing used / left" class="num">{marketing}</td>
+      <td data-label="Certified this term" class="num">{certs}</td>
+      <td data-label="Open requests" class="num">{open}</td>
+    </tr>
+"""
+STANDING_LABELS = {value: escape(label) for value, label in Standing.choices}
+
+
+def _day(value: dt.date, months: dict[int, str]) -> str:
+    """The date filter's "j M Y" ("24 Aug 2027") without its per-call machinery; `months`
+    remembers the page's translated month names."""
+    month = months.get(value.month)
+    if month is None:
+        month = months[value.month] = MONTHS_3[value.month].title()
+    return f"{value.day} {month} {value.year:04d}"
+
+
+def _rows_html(rows, url_base: str) -> SafeString:
+    """The table's rows (`ROW_HTML`, with the texts the template used to make)."""
+    drawn, months = [], {}
+    for row in rows:
+        currency = escape(row["agreement_currency"] or "")
+        standing, end = row["standing"], row["agreement_term_end"]
+        if end is None:
+            renewal = "—"
+        elif row["renewal_due"]:
+            renewal = f'<span class="badge badge-warn">Due {_day(end, months)}</span>'
+        else:
+            renewal = _day(end, months)
+        if row["agreement_id"] is None:
+            fee = marketing = "—"
+        else:
+            if row["fee_paid"]:
+                fee = '<span class="badge badge-ok">Paid</span>'
+            else:
+                owed = money_text(row["outstanding"], currency)
+                fee = f'<span class="badge badge-bad">{owed} outstanding</span>'
+            used = money_text(row["credit_used"], currency)
+            marketing = f"{used} / {money_text(row['credit_left'], currency)}"
+        drawn.append(
+            ROW_HTML.format(
+                url=f"{url_base}{row['pk']}/",
+                name=escape(row["name"]),
+                standing_badge="badge-ok" if standing == Standing.GOOD else "badge-bad",
+                standing=STANDING_LABELS.get(standing) or escape(standing),
+                review=escape(row["review_state"] or "none"),
+                plan="yes" if row["has_support_plan"] else "no",
+                agreement=escape(row["agreement_state"] or "none"),
+                renewal=renewal,
+                fee=fee,
+                major_used=row["major_used"],
+                major_left=row["major_left"],
+                minor_used=row["minor_used"],
+                minor_left=row["minor_left"],
+                marketing=marketing,
+                certs=row["certs_this_term"],
+                open=row["open_requests"],
+            )
+        )
+    return SafeString("".join(drawn))
 
 
 # --- One partner -----------------------------------------------------------------------------

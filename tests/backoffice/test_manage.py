@@ -86,6 +86,24 @@ def test_overview_shows_program_figures(client, manager, eligible_partner, other
     globex = rows["Globex Test"]
     assert globex.agreement_id is None
     assert not globex.has_support_plan
+    body = response.content.decode()
+    end = f"{acme.agreement_term_end.day} {acme.agreement_term_end:%b %Y}"
+    for cell in [
+        f'<a href="{reverse("manage:partner", args=[acme.pk])}">Acme Test</a>',
+        '<span class="badge badge-ok">Good standing</span>',
+        '<td data-label="Business review">approved</td>',
+        '<td data-label="Support plan">yes</td>',
+        f'<td data-label="Renewal">{end}</td>',
+        '<td data-label="Fee"><span class="badge badge-ok">Paid</span></td>',
+        '<td data-label="Major used / left" class="num">1 / 3</td>',
+        '<td data-label="Minor used / left" class="num">0 / 6</td>',
+        '<td data-label="Marketing used / left" class="num">USD 0.00 / USD 1,500.00</td>',
+        '<td data-label="Open requests" class="num">1</td>',
+        '<td data-label="Business review">none</td>',  # Globex: nothing yet
+        '<td data-label="Agreement">none</td>',
+        '<td data-label="Fee">—</td>',
+    ]:
+        assert cell in body, cell
 
 
 def test_overview_matches_selectors(client, manager, eligible_partner):
@@ -213,6 +231,120 @@ def test_overview_deep_pages_and_sorts_cost_the_same(client, manager, eligible_p
         assert len(response.context["rows"]) == (21 if params.get("page") == 3 else 50)
         counts.add(len(ctx))
     assert len(counts) == 1, counts
+
+
+def _agreement(partner, state, start, end, **fields):
+    agreement = Agreement.objects.create(
+        partner=partner,
+        term_start=start,
+        term_end=end,
+        legal_name="x",
+        billing_contact_name="b",
+        billing_contact_email="b@example.com",
+        billing_address="a",
+        **fields,
+    )
+    Agreement.objects.filter(pk=agreement.pk).update(state=state)  # the field is protected
+    return agreement
+
+
+def test_overview_page_rows_match_the_orm_figures(manager, eligible_partner, draft):
+    """The page's hand-written query (`page_rows`) gives every figure `partners_overview`
+    and `PartnerRow` give, for each way of choosing the current agreement: in force,
+    else the newest not cancelled, else the newest of all (ties: the newest row)."""
+    from certifications import services as cert_services
+    from certifications.overview import PartnerRow, page_rows, partners_overview
+    from partners.enums import QuotaEntryKind
+    from partners.models import MarketingActivity, Payment
+    from tests.factories import PartnerFactory
+
+    cert_services.request_submit(request=draft, actor=draft.created_by)
+    today = timezone.localdate()
+    day = dt.timedelta(days=1)
+    current = eligible_partner.agreements.get(state=AgreementState.ACTIVE)
+    Agreement.objects.filter(pk=current.pk).update(term_end=today + 20 * day)  # renewal due
+    _agreement(eligible_partner, AgreementState.EXPIRED, today - 500 * day, today - 135 * day)
+    _agreement(eligible_partner, AgreementState.REQUESTED, today + 30 * day, today + 395 * day)
+    for kind, entry, units in [
+        ("major", QuotaEntryKind.CONSUME, -1),
+        ("major", QuotaEntryKind.REFUND, 1),
+        ("major", QuotaEntryKind.GRANT, 3),
+        ("minor", QuotaEntryKind.CONSUME, -1),
+        ("minor", QuotaEntryKind.GRANT, 2),
+    ]:
+        QuotaEntry.objects.create(agreement=current, quota_kind=kind, entry_kind=entry, units=units)
+    MarketingActivity.objects.create(
+        agreement=current, title="Webinar", amount=Decimal("250.50"), happened_on=today
+    )
+    open_only = PartnerFactory(name="Open only")  # two open agreements: the newer one
+    sent = _agreement(open_only, AgreementState.SENT, today + 10 * day, today + 375 * day)
+    _agreement(open_only, AgreementState.REQUESTED, today + 40 * day, today + 405 * day)
+    _agreement(open_only, AgreementState.CANCELLED, today + 90 * day, today + 455 * day)
+    Payment.objects.create(agreement=sent, amount=Decimal("100"), paid_on=today, reference="r")
+    cancelled = PartnerFactory(name="Cancelled only", standing=Standing.LAPSED)
+    for _ in range(2):  # the same term twice: the newer row
+        _agreement(cancelled, AgreementState.CANCELLED, today - 10 * day, today + 355 * day)
+    lapsed = PartnerFactory(name="Term over")  # active but ended, and a newer expired one
+    _agreement(lapsed, AgreementState.ACTIVE, today - 400 * day, today - 35 * day)
+    overpaid = _agreement(
+        lapsed, AgreementState.EXPIRED, today - 30 * day, today + 335 * day, fee=Decimal("10")
+    )
+    Payment.objects.create(agreement=overpaid, amount=Decimal("25"), paid_on=today, reference="r")
+    PartnerFactory(name="Nothing yet")
+    overview_keys_refresh()
+
+    expected = {
+        p.pk: PartnerRow(p, today) for p in partners_overview(today=today, stored_counts=True)
+    }
+    got = page_rows(sorted(expected), today=today)
+    assert [row.pk for row in got] == sorted(expected)
+    fields = [
+        "name", "standing", "review_state", "has_support_plan", "agreement_id",
+        "agreement_state", "agreement_term_start", "agreement_term_end", "agreement_currency",
+        "paid", "credit_used", "outstanding", "fee_paid", "major_used", "major_extra",
+        "major_total", "major_left", "minor_used", "minor_extra", "minor_total", "minor_left",
+        "credit_left", "renewal_due", "certs_this_term", "open_requests",
+    ]  # fmt: skip
+    for row in got:
+        want = expected[row.pk]
+        assert {f: row[f] for f in fields} == {f: getattr(want, f) for f in fields}, row.name
+    by_name = {row.name: row for row in got}
+    assert by_name["Acme Test"].renewal_due
+    assert by_name["Acme Test"].agreement_id == current.pk
+    assert by_name["Open only"].agreement_state == AgreementState.REQUESTED
+    assert by_name["Cancelled only"].agreement_id == (
+        cancelled.agreements.order_by("-pk").values_list("pk", flat=True).first()
+    )
+    assert by_name["Term over"].agreement_id == overpaid.pk
+    assert by_name["Term over"].fee_paid
+    assert by_name["Nothing yet"].agreement_id is None
+
+
+@pytest.mark.parametrize(
+    "params",
+    ["", "standing=good&agreement=active&renewal_due=on&sort=open&desc=on", "standing=x&sort=y"],
+)
+def test_overview_filter_form_drawn_as_django_draws_it(client, manager, params):
+    """The filter form is drawn from plain data (OverviewFilterForm.controls): the same
+    markup as Django's widgets, selected options, checked boxes and errors included."""
+    import re
+
+    from django.http import QueryDict
+
+    from program.forms import OverviewFilterForm
+
+    def flat(html):
+        return re.sub(r"\s+", " ", html).replace("> <", "><")
+
+    client.force_login(manager)
+    body = flat(client.get(f"{OVERVIEW}?{params}").content.decode())
+    form = OverviewFilterForm(QueryDict(params) or None)
+    form.is_valid()
+    for field in form:
+        parts = [field.label_tag(), str(field)]
+        if field.widget_type == "checkbox":
+            parts.reverse()
+        assert flat(" ".join(parts)) in body, field.name
 
 
 def test_overview_empty_state(client, manager):
