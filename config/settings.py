@@ -118,6 +118,9 @@ TEMPLATES = [
     },
 ]
 
+# Django's form renderer with <input> and <textarea> written in Python (certportal.formrender).
+FORM_RENDERER = "certportal.formrender.FastTemplates"
+
 # --- Database -------------------------------------------------------------------------
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
