@@ -24,5 +24,6 @@ def portal(request):
         "nav_portal_url": (lambda: link("portal:dashboard") if _is_member(user) else None)
         if authenticated
         else None,
-        "nav_manage_url": link("manage:overview") if authenticated else None,
+        # Callable too: only the staff navigation and the home page show it.
+        "nav_manage_url": (lambda: link("manage:overview")) if authenticated else None,
     }

@@ -131,8 +131,8 @@ TEMPLATES = [
     },
 ]
 
-# Django's form and widget templates drawn by Jinja2, others by the Django engine.
-FORM_RENDERER = "certportal.form_renderer.FormRenderer"
+# Django's form renderer with <input> and <textarea> written in Python (certportal.formrender).
+FORM_RENDERER = "certportal.formrender.FastTemplates"
 
 # --- Database -------------------------------------------------------------------------
 DATABASES = {

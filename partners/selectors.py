@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
     Count,
     DecimalField,
@@ -23,7 +24,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from certportal import roles
+from certportal import roles, sqlread
 from partners.enums import AgreementState, MemberRole, QuotaEntryKind, QuotaKind
 from partners.models import (
     Agreement,
@@ -51,6 +52,24 @@ def memberships_for(*, user: Any) -> QuerySet[Membership]:
     return Membership.objects.filter(user=user).select_related("partner").order_by("partner__name")
 
 
+def memberships_list(*, user_id: int) -> list[Membership]:
+    """`memberships_for` as a list, in one hand-written statement (the portal reads it on
+    every page; certportal.sqlread): each membership with its partner, by partner name."""
+    sql = (
+        f"SELECT {sqlread.columns(Membership, 'm')}, {sqlread.columns(Partner, 'p')} "  # noqa: S608 (no values in the SQL)
+        'FROM "partners_membership" "m" '
+        'INNER JOIN "partners_partner" "p" ON ("m"."partner_id" = "p"."id") '
+        'WHERE "m"."user_id" = %s ORDER BY "p"."name" ASC, "m"."id" ASC'
+    )
+    start = sqlread.width(Membership)
+    memberships = []
+    for row in sqlread.fetch_all(sql, [user_id]):
+        membership = sqlread.instance(Membership, row)
+        membership.partner = sqlread.instance(Partner, row, start)
+        memberships.append(membership)
+    return memberships
+
+
 def agreement_in_force(*, partner: Partner | int, on: dt.date | None = None) -> Agreement | None:
     """The active agreement whose term covers `on` (today by default), or whose term
     ended less than AGREEMENT_GRACE_DAYS before it (the renewal grace period)."""
@@ -69,35 +88,61 @@ def agreement_in_force(*, partner: Partner | int, on: dt.date | None = None) -> 
 
 
 def agreement_in_force_with_totals(*, partner: Partner | int) -> Agreement | None:
-    """`agreement_in_force` with, in the same query, what a partner's dashboard shows of it:
-    payments and marketing spend (`money_summary` reads them) and the partner's
-    business-review state and support plan (`eligibility_facts`). The quota is
-    `quota_summary`'s one grouped query: six more subqueries here would cost more to build
-    than that query does."""
+    """`agreement_in_force` with, in the same statement, all a partner's dashboard shows of
+    it: `paid` and `credit_used` (what `money_summary` reads), `<kind>_used` and
+    `<kind>_extra` per quota kind (what `quota_summary` reads, as `quota_totals` and the
+    ledger define them) and the partner's `review_state` and `has_plan`
+    (`eligibility_facts`). Written by hand (certportal.sqlread): as a queryset its eight
+    subqueries cost more CPU to build than the page's other reads together."""
     today = timezone.localdate()
     partner_id = partner if isinstance(partner, int) else partner.pk
-    agreement = OuterRef("pk")
-    return (
-        Agreement.objects.annotate(
-            paid=sum_subquery(
-                Payment.objects.filter(agreement_id=agreement), "amount", output=MONEY_FIELD
-            ),
-            credit_used=sum_subquery(
-                MarketingActivity.objects.filter(agreement_id=agreement),
-                "amount",
-                output=MONEY_FIELD,
-            ),
-        )
-        .filter(
-            partner_id=partner_id,
-            state=AgreementState.ACTIVE,
-            term_start__lte=today,
-            term_end__gte=today - dt.timedelta(days=settings.AGREEMENT_GRACE_DAYS),
-        )
-        .annotate(**eligibility_facts(OuterRef("partner_id")))
-        .order_by("-term_start")
-        .first()
+    ops = connection.ops
+    quota_columns, quota_params = [], []
+    for kind in QuotaKind.values:
+        for entry_kinds in (
+            (QuotaEntryKind.CONSUME, QuotaEntryKind.REFUND),
+            (QuotaEntryKind.GRANT,),
+        ):
+            quota_columns.append(
+                'COALESCE((SELECT SUM("q"."units") FROM "partners_quotaentry" "q" '  # noqa: S608 (no values in the SQL)
+                'WHERE "q"."agreement_id" = "a"."id" AND "q"."quota_kind" = %s '
+                f'AND "q"."entry_kind" IN ({sqlread.placeholders(entry_kinds)})), 0)'
+            )
+            quota_params += [kind, *entry_kinds]
+    sql = (
+        f"SELECT {sqlread.columns(Agreement, 'a')}, "  # noqa: S608 (no values in the SQL)
+        'COALESCE((SELECT SUM("p"."amount") FROM "partners_payment" "p" '
+        'WHERE "p"."agreement_id" = "a"."id"), 0), '
+        'COALESCE((SELECT SUM("m"."amount") FROM "partners_marketingactivity" "m" '
+        'WHERE "m"."agreement_id" = "a"."id"), 0), '
+        '(SELECT "b"."state" FROM "partners_businessreview" "b" '
+        'WHERE "b"."partner_id" = "a"."partner_id" LIMIT 1), '
+        'EXISTS(SELECT 1 FROM "partners_supportplan" "s" WHERE "s"."partner_id" = "a"."partner_id"), '
+        f"{', '.join(quota_columns)} "
+        'FROM "partners_agreement" "a" '
+        'WHERE "a"."partner_id" = %s AND "a"."state" = %s '
+        'AND "a"."term_start" <= %s AND "a"."term_end" >= %s '
+        'ORDER BY "a"."term_start" DESC LIMIT 1'
     )
+    params = [
+        *quota_params,
+        partner_id,
+        AgreementState.ACTIVE,
+        ops.adapt_datefield_value(today),
+        ops.adapt_datefield_value(today - dt.timedelta(days=settings.AGREEMENT_GRACE_DAYS)),
+    ]
+    row = sqlread.fetch_one(sql, params)
+    if row is None:
+        return None
+    agreement = sqlread.instance(Agreement, row)
+    paid, credit_used, review_state, has_plan, *quota = row[sqlread.width(Agreement) :]
+    agreement.paid, agreement.credit_used = money(paid), money(credit_used)
+    agreement.review_state, agreement.has_plan = review_state, bool(has_plan)
+    for index, kind in enumerate(QuotaKind.values):
+        used, extra = quota[2 * index : 2 * index + 2]
+        setattr(agreement, f"{kind}_used", -int(used))
+        setattr(agreement, f"{kind}_extra", int(extra))
+    return agreement
 
 
 def eligibility_facts(partner: OuterRef | int) -> dict[str, Any]:

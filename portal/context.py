@@ -14,6 +14,7 @@ from typing import Any
 
 from certportal import pagecache
 from certportal.models import UserProfile
+from partners import selectors as partner_selectors
 from partners.enums import MemberRole
 from partners.models import Membership, Partner
 from partners.permissions import role_at_least
@@ -50,9 +51,7 @@ class PortalContext:
 def _memberships(user: Any) -> list[Membership]:
     if not getattr(user, "is_authenticated", False):
         return []
-    return list(
-        Membership.objects.filter(user=user).select_related("partner").order_by("partner__name")
-    )
+    return partner_selectors.memberships_list(user_id=user.pk)
 
 
 def resolve(request: Any) -> PortalContext | None:
@@ -132,6 +131,36 @@ def paginate(request: Any, queryset: Any, per_page: int = 20):
     from django.core.paginator import Paginator
 
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
+
+
+def paginate_counted(
+    request: Any, fetch: Callable[..., tuple[list, int | None]], per_page: int = 20
+):
+    """`paginate` for a read that returns one page of rows with the total it was cut from
+    (`fetch(offset=, limit=)` → (rows, total or None when empty)): the same page as
+    Paginator.get_page (a page number that is not a number shows the first page, one out of
+    range the last) in one query instead of a COUNT and a slice."""
+    from django.core.paginator import Page, Paginator
+
+    try:
+        number = int(request.GET.get("page") or 1)
+    except (TypeError, ValueError):
+        number = 1
+    offset = (number - 1) * per_page
+    # A page number past any table (or below 1) finds nothing without sending the offset.
+    in_range = 0 <= offset < 2**31
+    rows, total = fetch(offset=offset, limit=per_page) if in_range else ([], None)
+    if total is None:
+        rows, total = fetch(offset=0, limit=per_page) if number != 1 else ([], None)
+        total = total or 0
+        last = Paginator((), per_page)
+        last.count = total
+        number = last.num_pages
+        if number > 1:
+            rows, total = fetch(offset=(number - 1) * per_page, limit=per_page)
+    paginator = Paginator((), per_page)
+    paginator.count = total  # a cached_property: the known total stands in for COUNT
+    return Page(rows, number, paginator)
 
 
 def page_context(request: Any) -> dict[str, Any]:

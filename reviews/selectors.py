@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.contrib.auth import get_user_model
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
-from certifications.models import CertificationRequest
+from certifications import selectors as cert_selectors
+from certifications.models import CertificationRequest, Guideline
+from certportal import sqlread
 from reviews.enums import FindingStatus
 from reviews.models import Finding, FindingReply
 
@@ -62,36 +65,52 @@ def open_findings_for(
     )
 
 
-def open_findings_brief(
-    requests: QuerySet[CertificationRequest], *, limit: int = 10
-) -> list[dict[str, Any]]:
-    """`open_findings_for` as the dashboard lists them, plain rows (pk, request_id, title,
-    guideline_code, version, integration_name): no model instances to build."""
-    return list(
-        Finding.objects.filter(request__in=requests.values("pk"), status=FindingStatus.OPEN)
-        .order_by("created_at")
-        .values(
-            "pk",
-            "request_id",
-            "title",
-            guideline_code=F("guideline__code"),
-            version=F("request__version"),
-            integration_name=F("request__integration__name"),
-        )[:limit]
+def open_findings_brief(*, user: Any, partner_id: int, limit: int = 10) -> list[dict[str, Any]]:
+    """`open_findings_for` of the partner's requests (scoped as `requests_for`) as the
+    dashboard lists them, plain rows (pk, request_id, title, guideline_code, version,
+    integration_name), oldest first: written by hand (certportal.sqlread), no queryset to
+    build and no model instances."""
+    sql = (
+        'SELECT "f"."id", "f"."request_id", "f"."title", "g"."code", "r"."version", "i"."name" '  # noqa: S608 (no values in the SQL)
+        'FROM "reviews_finding" "f" '
+        'INNER JOIN "certifications_certificationrequest" "r" ON ("f"."request_id" = "r"."id") '
+        'INNER JOIN "certifications_integration" "i" ON ("r"."integration_id" = "i"."id") '
+        'LEFT OUTER JOIN "certifications_guideline" "g" ON ("f"."guideline_id" = "g"."id") '
+        f'WHERE "i"."partner_id" IN {cert_selectors.MEMBER_PARTNERS_SQL} '
+        'AND "i"."partner_id" = %s AND "f"."status" = %s '
+        'ORDER BY "f"."created_at" ASC, "f"."id" ASC LIMIT %s'
     )
+    keys = ("pk", "request_id", "title", "guideline_code", "version", "integration_name")
+    return [
+        dict(zip(keys, row, strict=True))
+        for row in sqlread.fetch_all(sql, [user.pk, partner_id, FindingStatus.OPEN, limit])
+    ]
 
 
 def findings_with_replies(request: CertificationRequest) -> list[Finding]:
     """A request's findings by stage, as the partner sees them: each with its guideline,
     its reply count and its latest replies (and their authors) loaded up front, internal
     reviewer notes never included. The page costs the same with 3 findings or 300, and
-    with 3 replies each or 3,000."""
-    findings = list(
-        Finding.objects.filter(request=request)
-        .select_related("guideline")
-        .annotate(reply_count=Count("replies", filter=Q(replies__internal=False)))
-        .order_by("stage", "created_at", "pk")
+    with 3 replies each or 3,000. Hand-written (certportal.sqlread): the request page and
+    the API read it every time."""
+    sql = (
+        f"SELECT {sqlread.columns(Finding, 'f')}, {sqlread.columns(Guideline, 'g')}, "  # noqa: S608 (no values in the SQL)
+        '(SELECT COUNT(*) FROM "reviews_findingreply" "c" '
+        'WHERE "c"."finding_id" = "f"."id" AND "c"."internal" = %s) '
+        'FROM "reviews_finding" "f" '
+        'LEFT OUTER JOIN "certifications_guideline" "g" ON ("f"."guideline_id" = "g"."id") '
+        'WHERE "f"."request_id" = %s '
+        'ORDER BY "f"."stage" ASC, "f"."created_at" ASC, "f"."id" ASC'
     )
+    start = sqlread.width(Finding)
+    findings = []
+    for row in sqlread.fetch_all(sql, [False, request.pk]):
+        finding = sqlread.instance(Finding, row)
+        finding.guideline = (
+            sqlread.instance(Guideline, row, start) if finding.guideline_id else None
+        )
+        finding.reply_count = row[-1]
+        findings.append(finding)
     return with_reply_threads(_with_newest_partner_replies(findings))
 
 
@@ -109,12 +128,19 @@ def _with_newest_partner_replies(findings: list[Finding]) -> list[Finding]:
         prefetch_related_objects(findings, latest_replies(partner=True))
         return findings
     by_finding: dict[int, list[FindingReply]] = {pk: [] for pk in counts}
-    for reply in (
-        FindingReply.objects.filter(finding_id__in=[pk for pk, n in counts.items() if n])
-        .filter(internal=False)
-        .select_related("author")
-        .order_by("-at", "-id")
-    ):
+    with_replies = [pk for pk, n in counts.items() if n]
+    User = get_user_model()
+    sql = (
+        f"SELECT {sqlread.columns(FindingReply, 'r')}, {sqlread.columns(User, 'a')} "  # noqa: S608 (no values in the SQL)
+        'FROM "reviews_findingreply" "r" '
+        f'LEFT OUTER JOIN "{User._meta.db_table}" "a" ON ("r"."author_id" = "a"."id") '
+        f'WHERE "r"."finding_id" IN ({sqlread.placeholders(with_replies)}) '
+        'AND "r"."internal" = %s ORDER BY "r"."at" DESC, "r"."id" DESC'
+    )
+    start = sqlread.width(FindingReply)
+    for row in sqlread.fetch_all(sql, [*with_replies, False]):
+        reply = sqlread.instance(FindingReply, row)
+        reply.author = sqlread.instance(User, row, start) if reply.author_id else None
         by_finding[reply.finding_id].append(reply)
     for finding in findings:
         finding.newest_replies = by_finding[finding.pk]

@@ -8,14 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, Value
+from django.db.models import Q
 
 from certifications import permissions as cert_perms
 from certifications.enums import RequestKind
-from certifications.models import Certificate, CertificationRequest, SealAction, SealApproval
+from certifications.models import CertificationRequest, SealAction, SealApproval
 from certifications.models.approvals import two_person_rule_on
 from certifications.services.approvals import SEAL_SOURCES
-from certportal import roles
+from certportal import roles, sqlread
 from reviews.change_rules import MajorFlag, looks_major, touched_areas
 from reviews.models import CannedResponse, CompareCache, Finding, ReviewRound
 from reviews.services.rounds import CompareOutcome, compare_commits_cached
@@ -110,21 +110,24 @@ class Round:
 
 def rounds_and_certified_commit(request: CertificationRequest) -> tuple[list[Round], str]:
     """The request's review rounds (oldest first) and the commit of the integration's
-    newest seal other than this request's own, in one query (a UNION: an integration has
-    a handful of certificates)."""
+    newest seal other than this request's own, in one hand-written statement
+    (certportal.sqlread: both request pages read it every time): a UNION, as an
+    integration has a handful of certificates."""
     # No ORDER BY in the parts of a UNION (SQLite refuses it): sorted below.
-    rounds = (
-        ReviewRound.objects.filter(request=request)
-        .order_by()
-        .values_list("number", "commit_sha", "started_at", "transition")
+    sql = (
+        'SELECT "n"."number", "n"."commit_sha", "n"."started_at", "n"."transition" '
+        'FROM "reviews_reviewround" "n" WHERE "n"."request_id" = %s '
+        'UNION ALL SELECT 0, "c"."commit_sha", "c"."issued_at", %s '
+        'FROM "certifications_certificate" "c" '
+        'INNER JOIN "certifications_certificationrequest" "q" ON ("c"."request_id" = "q"."id") '
+        'WHERE "q"."integration_id" = %s AND NOT ("c"."request_id" = %s)'
     )
-    seals = (
-        Certificate.objects.filter(request__integration_id=request.integration_id)
-        .exclude(request_id=request.pk)
-        .order_by()
-        .values_list(Value(0), "commit_sha", "issued_at", Value(CERTIFIED_ROW))
-    )
-    rows = [Round(*row) for row in rounds.union(seals, all=True)]
+    params = [request.pk, CERTIFIED_ROW, request.integration_id, request.pk]
+    started_at = ReviewRound._meta.get_field("started_at")
+    rows = [
+        Round(*row)
+        for row in sqlread.typed(sqlread.fetch_all(sql, params), (None, None, started_at, None))
+    ]
     seal_rows = sorted(
         (r for r in rows if r.transition == CERTIFIED_ROW), key=lambda r: r.started_at
     )

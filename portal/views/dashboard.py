@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import F
 from django.shortcuts import get_object_or_404, redirect
 
 from certifications import selectors, services
-from certifications.enums import WAITING_ON_PARTNER
 from certifications.forms import IntegrationForm
 from certportal.errors import ProgramError
 from certportal.links import link
 from partners import selectors as partner_selectors
 from partners import services as partner_services
 from partners.enums import MemberRole
-from portal.context import paginate, portal_page, portal_view, render_portal, require_role
+from portal.context import (
+    paginate,
+    paginate_counted,
+    portal_page,
+    portal_view,
+    render_portal,
+    require_role,
+)
 from portal.views.common import (
+    row_url,
     scoped_integrations,
     state_label,
 )
@@ -52,26 +58,30 @@ def dashboard(request):
     )
     unmet = [{"message": u.message, "url": link(u.fix_url_name)} for u in per_quota[None]]
     eligibility = eligibility_rows(per_quota, next_url=request.get_full_path())
-    integrations = paginate(
+    integrations = paginate_counted(
         request,
-        selectors.integrations_with_latest_request_id(
-            user=request.user, partner_id=partner.pk
-        ).order_by("name"),
+        lambda offset, limit: selectors.integration_rows_with_latest(
+            user=request.user, partner_id=partner.pk, offset=offset, limit=limit
+        ),
         10,
     )
-    selectors.with_latest_requests(integrations.object_list)
+    integration_url = row_url("portal:integration_detail")
+    request_url = row_url("portal:request_detail")
     for item in integrations:
+        item.url = integration_url(item.pk)
+        item.latest_url = request_url(item.latest_request_id) if item.latest_request_id else ""
         item.latest_state_label = state_label(item.latest_state)
-    scoped = selectors.requests_for(user=request.user, partner_id=partner.pk)
-    # Plain rows: the list shows four facts of each, no model instances needed.
-    waiting = list(
-        scoped.filter(state__in=WAITING_ON_PARTNER)
-        .order_by("-updated_at")
-        .values("pk", "version", "state", integration_name=F("integration__name"))[:10]
+    waiting = selectors.requests_waiting_on_partner(
+        user=request.user, partner_id=partner.pk, limit=10
     )
     for item in waiting:
         item["state_label"] = state_label(item["state"])
-    open_findings = review_selectors.open_findings_brief(scoped, limit=10)
+        item["url"] = request_url(item["pk"])
+    open_findings = review_selectors.open_findings_brief(
+        user=request.user, partner_id=partner.pk, limit=10
+    )
+    for item in open_findings:
+        item["url"] = f"{request_url(item['request_id'])}#f{item['pk']}"
     return render_portal(
         request,
         "portal/dashboard.html",
@@ -99,7 +109,11 @@ def integration_list(request):
             user=request.user, partner_id=request.portal.partner.pk
         ).order_by("name"),
     )
+    integration_url = row_url("portal:integration_detail")
+    request_url = row_url("portal:request_detail")
     for item in page:
+        item.url = integration_url(item.pk)
+        item.latest_url = request_url(item.latest_request_id) if item.latest_request_id else ""
         item.latest_state_label = state_label(item.latest_state)
     return render_portal(request, "portal/integration_list.html", {"page": page})
 

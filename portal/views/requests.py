@@ -27,12 +27,14 @@ from partners.enums import MemberRole
 from portal.context import paginate, portal_page, portal_view, render_portal, require_role
 from portal.views.common import (
     load_request,
+    row_url,
     scoped_requests,
     sla_info,
     state_label,
 )
 from reviews import selectors as review_selectors
 from reviews import workspace_page as review_workspace_page
+from reviews.enums import DisputeState, FindingStatus
 from reviews.intake import selectors as intake_selectors
 from reviews.services import finding_reply as finding_reply_service
 
@@ -49,9 +51,22 @@ def _detail_context(
     partner_id = req.integration.partner_id
     findings = review_selectors.findings_with_replies(req)
     can_reply = request.portal.allows(DEV, partner_id) and not req.is_final
+    # One reverse per link of the findings, not one per finding.
+    reply_url = row_url("portal:finding_reply")
+    dispute_url = row_url("portal:finding_dispute")
+    thread_url = row_url("portal:finding_thread")
     for finding in findings:
         bound = reply_form if reply_for == finding.pk else None
         finding.reply_form = bound or FindingReplyForm(auto_id=f"f{finding.pk}_%s")
+        finding.reply_url = reply_url(finding.pk)
+        finding.dispute_url = dispute_url(finding.pk)
+        finding.thread_url = thread_url(finding.pk)
+        # Issue 15: a finding still waiting on the partner may be disputed, once at a time.
+        finding.can_dispute = (
+            can_reply
+            and finding.dispute_state != DisputeState.OPEN
+            and finding.status in (FindingStatus.OPEN, FindingStatus.ADDRESSED)
+        )
     groups = [
         {"stage": stage_findings[0].get_stage_display(), "findings": stage_findings}
         for stage_findings in (list(items) for _, items in groupby(findings, key=lambda f: f.stage))
@@ -59,7 +74,11 @@ def _detail_context(
     available = {t.name for t in req.get_available_user_state_transitions(request.user)}
     certificate = selectors.certificate_of(req)
     listing = selectors.listing_of(integration_id=req.integration_id)
-    timeline = list(selectors.timeline(req))
+    timeline = selectors.timeline_list(req)
+    documents = selectors.documents_list(req)
+    download_url = row_url("portal:document_download")
+    for document in documents:
+        document.url = download_url(document.pk)
     for entry in timeline:
         entry.to_label = state_label(entry.to_state)
     return {
@@ -71,8 +90,8 @@ def _detail_context(
         "finding_groups": groups,
         "can_reply": can_reply,
         "can_edit": request.portal.allows(DEV, partner_id),
-        "documents": list(selectors.documents_of(req)),
-        "environments": list(selectors.environments_of(req)),
+        "documents": documents,
+        "environments": selectors.environments_list(req),
         "can_resubmit": "resubmit" in available,
         "can_withdraw": "withdraw" in available,
         "resubmit_form": resubmit_form or ResubmitForm(),

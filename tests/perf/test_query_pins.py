@@ -91,9 +91,10 @@ def test_pages_within_budget_and_flat_with_rows(
     over = {page: n for page, n in at_200.items() if n > BUDGET}
     assert not over, f"pages over {BUDGET} queries: {over}"
     assert at_400 == at_200
-    # Issue 19: the partner's pages after their reads were merged and narrowed.
-    assert at_200["partner_dashboard"] <= 11
-    assert at_200["partner_request_detail"] <= 11
+    # Issue 19: the partner's pages after their reads were merged and narrowed, then
+    # written by hand (the dashboard's quota, integrations page and its count merged).
+    assert at_200["partner_dashboard"] <= 7
+    assert at_200["partner_request_detail"] <= 10
 
 
 def test_cached_pages_within_hit_budget_and_flat_with_rows(
