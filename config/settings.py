@@ -155,6 +155,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache and Celery ----------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# Keeps this deployment's cache keys apart from another's on the same Redis database.
+# Parallel test runs (pytest-xdist sets PYTEST_XDIST_WORKER=gw0, gw1, ... before the
+# settings load, and the Celery processes a test starts inherit it) get one per worker:
+# row ids, locks, heartbeats and sessions of one worker's test database never meet
+# another's.
+CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="") or env.str(
+    "PYTEST_XDIST_WORKER", default=""
+)
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -162,6 +170,7 @@ if REDIS_URL:
             # client per call, a third of a page-cache hit's time).
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
             "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
         }
     }

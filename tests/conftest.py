@@ -28,6 +28,38 @@ def _fresh_login_throttle(monkeypatch):
     )
 
 
+def _django_phase(item: pytest.Item) -> int:
+    """pytest-django's order (0: tests in a rolled-back transaction, 1: transactional ones,
+    which empty the database when they end, 2: no database), as it decides it."""
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    transactional = bool(
+        marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))
+    ) or bool({"transactional_db", "live_server"} & set(fixtures))
+    if transactional:
+        return 1
+    return 0 if marker or "db" in fixtures else 2
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Longest first: the tests marked ``slow(seconds=...)`` start before the others of
+    their phase (pytest-django has just put the tests in its order), the longest first, so
+    the pytest-xdist workers (``--dist loadgroup`` hands tests out one by one in this order)
+    each begin with one and finish together. Tests that use no database may start at once,
+    and transactional ones stay behind every test that expects the migrations' rows."""
+
+    def key(item: pytest.Item) -> tuple[int, float]:
+        phase = _django_phase(item)
+        slow = item.get_closest_marker("slow")
+        if slow is None:
+            return ({0: 1, 1: 3, 2: 4}[phase], 0.0)
+        # Slow tests without a database go with the slow ones of the first phase.
+        return ({0: 0, 1: 2, 2: 0}[phase], -float(slow.kwargs.get("seconds", 0)))
+
+    items.sort(key=key)
+
+
 def require_service(name: str, available: bool, why: str) -> None:
     """Skip a test that needs a service, or fail it when CI says services must be there."""
     if available:

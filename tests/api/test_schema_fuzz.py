@@ -118,6 +118,7 @@ def _world(partner, other_partner, manager, reviewer):
     return admin, ids_a, ids_b
 
 
+@pytest.mark.slow(seconds=9)
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_schema_fuzz_with_one_organisations_token(
     live_server, settings, partner, other_partner, manager, reviewer

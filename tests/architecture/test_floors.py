@@ -114,6 +114,7 @@ def production_db(tmp_path):
     return f"sqlite:///{tmp_path / 'production.sqlite3'}"
 
 
+@pytest.mark.slow(seconds=11)
 def test_production_has_no_devtools(production_db):
     """With DEBUG off: devtools is not installed, `migrate` creates no benchmark table, the
     admin index lists no benchmark model, /bench/ is a 404 and the demo commands are gone."""

@@ -61,6 +61,7 @@ def upload_documents(page, tmp_path, doc_types):
         click_and_wait(page, "button:has-text('Upload')")
 
 
+@pytest.mark.slow(seconds=50)
 def test_certification_journey(
     browser, live_server, shoot, staff_authenticators, tmp_path, axe_check
 ):

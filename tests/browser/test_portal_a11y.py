@@ -62,6 +62,7 @@ WIDEST = """() => {
 }"""
 
 
+@pytest.mark.slow(seconds=20)
 def test_no_serious_accessibility_violations_on_portal_pages(page, live_server, axe_check):
     call_command("seed_demo", "--force", stdout=io.StringIO())
     login(page, live_server, "acme-admin")

@@ -13,6 +13,7 @@ from tests.browser.conftest import login
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
+@pytest.mark.slow(seconds=12)
 def test_partner_admin_fills_wizard_and_submits(page, live_server, shoot, axe_check, tmp_path):
     call_command("seed_demo", "--force", stdout=io.StringIO())
     integration = Integration.objects.get(name="Acme Analytics Workflow")

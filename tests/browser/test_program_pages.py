@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 WIDTHS = (1280, 390)
 
 
+@pytest.mark.slow(seconds=15)
 def test_program_pages_fit_and_pass_axe(
     browser, live_server, shoot, axe_check, staff_authenticators
 ):

@@ -119,6 +119,7 @@ prefix = st.tuples(st.integers(0, len(HAPPY_PATH)), request_index).map(
 steps = st.tuples(prefix, random_steps).map(lambda t: t[0] + t[1])
 
 
+@pytest.mark.slow(seconds=10)
 def test_random_transitions_respect_the_diagram_quota_and_log(
     actors, requests_under_test, django_settings
 ):

@@ -254,6 +254,7 @@ def crawl_world(world):
     return world
 
 
+@pytest.mark.slow(seconds=110)
 def test_no_server_error_on_hostile_input(crawl_world):
     started = time.monotonic()
     with Crawler(crawl_world) as crawler:

@@ -93,6 +93,7 @@ def _request(world, role, method, url, data, *, csrf=False, logins=frozenset()):
     return response, text, after_db
 
 
+@pytest.mark.slow(seconds=90)
 def test_authorization_matrix(world):
     logins = login_paths()
     baseline = snapshot()

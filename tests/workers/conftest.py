@@ -19,7 +19,10 @@ SHA = "a1b2c3d4e5f6a7b8c9d0a1b2c3d4e5f6a7b8c9d0"  # the commit tests.factories p
 REVIEWER_LOGIN = "kaltura-reviewer"
 # A spare Redis database so a developer's running worker (db 0) never sees test tasks;
 # TEST_WORKER_REDIS_DB gives two checkouts running the worker tests at once their own.
-WORKER_REDIS_DB = int(os.environ.get("TEST_WORKER_REDIS_DB", "13"))
+# Under pytest-xdist each worker (PYTEST_XDIST_WORKER=gw0, gw1, ...) takes the next one
+# up, since redis_broker empties its database before and after each test.
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+WORKER_REDIS_DB = int(os.environ.get("TEST_WORKER_REDIS_DB", "13")) + int(_XDIST_WORKER[2:] or 0)
 CLOSED_PORT_BROKER = "redis://127.0.0.1:1/0"
 
 

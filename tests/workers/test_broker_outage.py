@@ -49,6 +49,7 @@ def shared_database():
     )
 
 
+@pytest.mark.slow(seconds=12)
 def test_worker_survives_redis_crash_with_eta_tasks_held_and_delivers_each_once(
     shared_database, tmp_path
 ):

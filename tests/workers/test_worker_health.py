@@ -24,6 +24,7 @@ def _workers(client) -> tuple[int, str]:
     return response.status_code, response.json()["checks"]["workers"]
 
 
+@pytest.mark.slow(seconds=10)
 def test_healthz_turns_stale_when_the_worker_dies_and_recovers_with_a_new_one(
     client, settings, tmp_path
 ):
@@ -36,7 +37,12 @@ def test_healthz_turns_stale_when_the_worker_dies_and_recovers_with_a_new_one(
         # This process reads the heartbeats where the workers write them.
         settings.REDIS_URL = server.url()
         settings.CACHES = {
-            "default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": server.url()}
+            "default": {
+                "BACKEND": "django_redis.cache.RedisCache",
+                "LOCATION": server.url(),
+                # The workers' prefix (per pytest-xdist worker, config/settings.py).
+                "KEY_PREFIX": settings.CACHE_KEY_PREFIX,
+            }
         }
         settings.WORKER_HEARTBEAT_STALE_SECONDS = STALE_SECONDS
         env = process_env(

@@ -30,6 +30,7 @@ from urllib.parse import quote
 import pytest
 import redis
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 
 from certifications import services as cert_services
@@ -162,9 +163,10 @@ def _cleanup(client: redis.Redis, queue: str, integration_id: int | None) -> Non
         # The queue, its priority lists and bindings, anything else keyed by its name.
         *client.keys(f"*{queue}*"),
         # The workers are gone; a lock one of them held must not wait out its TTL in the
-        # Redis this test process shares with them (the next test's reconcile).
-        f":1:{RECONCILE_LOCK}",
-        *([f":1:{sync_lock_key(integration_id)}"] if integration_id else []),
+        # Redis this test process shares with them (the next test's reconcile). Named as
+        # the cache names them (its key prefix differs per pytest-xdist worker).
+        cache.make_key(RECONCILE_LOCK),
+        *([cache.make_key(sync_lock_key(integration_id))] if integration_id else []),
     )
 
 
@@ -222,6 +224,7 @@ def _final_states(integration_id: int) -> dict[str, str]:
     )
 
 
+@pytest.mark.slow(seconds=50)
 def test_sigkill_mid_grant_recovers_with_each_invitation_once(
     workers, gh, draft, partner_admin, settings, record_property
 ):
