@@ -39,3 +39,14 @@ def code_label(value) -> str:
     head, _, tail = text.partition(".")
     words = head.replace("_", " ").strip().capitalize()
     return f"{words}: {tail.replace('_', ' ')}" if tail else words
+
+
+@register.filter
+def person(user, absent: str = "Someone") -> str:
+    """A person as pages name them: the full name, else the username; `absent` ("Someone"
+    unless given) when there is no one, e.g. the author of a reply whose account was
+    deleted (the reply keeps a NULL author)."""
+    if user is None:
+        return absent
+    full_name = getattr(user, "get_full_name", None)
+    return (full_name() if full_name else "") or user.get_username() or absent

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.paginator import Paginator
 from django.test import RequestFactory
+from django.urls import reverse
 from django.utils import timezone
 
 from certifications import selectors
@@ -255,3 +256,28 @@ def test_memberships_list_matches_the_queryset(partner, partner_admin, other_par
     assert [(m.role, m.partner.name) for m in listed] == [
         (m.role, m.partner.name) for m in expected
     ]
+
+
+@pytest.mark.parametrize("long_thread", [False, True])
+def test_request_page_names_a_deleted_author_someone(
+    client, changes_requested, partner_admin, reviewer, long_thread
+):
+    """A reply whose author's account was deleted (author set to NULL) is shown as
+    "Someone" on the partner's request page and its thread page, not a server error;
+    both ways of reading the newest replies (short threads, the windowed prefetch)."""
+    finding = changes_requested.finding
+    gone = member(changes_requested.integration.partner, username="left-the-company")
+    FindingReply.objects.create(finding=finding, author=gone, body="from a former colleague")
+    for n in range(5 if long_thread else 0):
+        FindingReply.objects.create(finding=finding, author=reviewer, body=f"later {n}")
+    gone.delete()
+    assert FindingReply.objects.filter(finding=finding, author__isnull=True).exists()
+    client.force_login(partner_admin)
+    page = client.get(reverse("portal:request_detail", args=[changes_requested.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    if not long_thread:
+        assert "<strong>Someone</strong>" in html and "from a former colleague" in html
+    thread = client.get(reverse("portal:finding_thread", args=[finding.pk]))
+    assert thread.status_code == 200
+    assert "<strong>Someone</strong>" in thread.content.decode()
