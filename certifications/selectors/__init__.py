@@ -288,6 +288,11 @@ def pending_revocations(request_ids: list[int]) -> dict[int, SealApproval]:
 # How many integrations one search word may match and still be looked up by id; a word
 # matching more is common enough that walking the queue in its order finds a page fast.
 SEARCH_ID_CAP = 2000
+# A word naming more than this share of all integrations is common too: walking the queue
+# finds its rows sooner than looking up all of theirs.
+COMMON_SHARE = 0.1
+# The shortest word a trigram index can answer; a shorter one is taken to match versions.
+TRIGRAM_MIN = 3
 
 
 class _EqualsAny(Func):
@@ -300,11 +305,33 @@ class _EqualsAny(Func):
 
 def _integration_in(ids: QuerySet) -> Q:
     """`integration_id = ANY(ARRAY(<ids>))` on PostgreSQL: an array the planner looks up
-    in the foreign-key index and ORs with the version's trigram index (a plain
-    `IN (subquery)` under an OR becomes a filter checked on every row). Elsewhere IN."""
+    in the foreign-key index (and, under an OR, ORs with the version's trigram index; a
+    plain `IN (subquery)` under an OR becomes a filter checked on every row). Elsewhere
+    IN."""
     if connection.vendor != "postgresql":
         return Q(integration_id__in=ids)
     return Q(_EqualsAny(F("integration_id"), ArraySubquery(ids)))
+
+
+def _word_reach(integrations: QuerySet, word: str, cap: int) -> tuple[int, bool, float | None]:
+    """How many integrations (at most `cap + 1`) the word finds by name or partner name,
+    whether any request's version contains it, and (PostgreSQL) the planner's estimate of
+    all integrations, in one query (the parts answered by trigram indexes and pg_class)."""
+    counted_sql, counted_params = integrations[: cap + 1].query.sql_with_params()
+    versions = CertificationRequest.objects.filter(version__icontains=word).order_by()
+    version_sql, version_params = versions.values("pk")[:1].query.sql_with_params()
+    total_sql, total_params = "NULL", ()
+    if connection.vendor == "postgresql":
+        total_sql = "(SELECT reltuples FROM pg_class WHERE oid = %s::regclass)"
+        total_params = (Integration._meta.db_table,)
+    sql = (
+        f"SELECT (SELECT COUNT(*) FROM ({counted_sql}) AS found), EXISTS({version_sql}), "  # noqa: S608 (SQL built by the ORM, values as params)
+        f"{total_sql}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*counted_params, *version_params, *total_params))
+        found, in_versions, total = cursor.fetchone()
+    return found, bool(in_versions), total
 
 
 def requests_matching(
@@ -314,24 +341,35 @@ def requests_matching(
     (case-insensitive), the review queue's search box (issue 19).
 
     The admin's own search is one OR over three joined tables, which no index can answer:
-    a scan of every request per search. Here each word first finds its integrations by
-    name or by partner name (one query, each branch served by a trigram index), and the
-    requests are then `integration_id = ANY(…) OR version LIKE …`, two index lookups. A
-    word matching more than `id_cap` integrations keeps the plain join: it matches so
-    much that the queue's ordered index walk fills a page quickly."""
+    a scan of every request per search. Here one query per word finds how many
+    integrations it names (by name or by partner name, each branch served by a trigram
+    index) and whether any version contains it. The rarest word (naming at most `id_cap`
+    integrations and at most COMMON_SHARE of them all) leads: its requests are `integration_id = ANY(…)`, an index lookup, or
+    with `… OR version LIKE …` when some version contains the word, two index lookups
+    ORed. Every other word is then compared on the joined names of the few rows found.
+    When every word is common, all are compared on the joined rows: they match so much
+    that the queue's ordered index walk fills a page quickly."""
+    reach = []
     for word in words:
         by_name = Integration.objects.filter(name__icontains=word).order_by().values_list("pk")
         by_partner = (
             Integration.objects.filter(partner__name__icontains=word).order_by().values_list("pk")
         )
         integrations = by_name.union(by_partner)
-        if integrations[: id_cap + 1].count() > id_cap:
-            match = (
-                Q(integration__partner__name__icontains=word)
-                | Q(integration__name__icontains=word)
-                | Q(version__icontains=word)
-            )
+        found, in_versions, total = _word_reach(integrations, word, id_cap)
+        # A word naming a large share of all integrations is common however few they are.
+        cap = min(id_cap, total * COMMON_SHARE) if total and total > 0 else id_cap
+        reach.append((word, found, in_versions or len(word) < TRIGRAM_MIN, integrations, cap))
+    rare = [r for r in reach if r[1] <= r[4]]
+    lead = min(rare, key=lambda r: r[1])[0] if rare else None
+    for word, _found, in_versions, integrations, _cap in reach:
+        if word == lead:
+            match = _integration_in(integrations)
         else:
-            match = _integration_in(integrations) | Q(version__icontains=word)
+            match = Q(integration__partner__name__icontains=word) | Q(
+                integration__name__icontains=word
+            )
+        if in_versions:
+            match |= Q(version__icontains=word)
         requests = requests.filter(match)
     return requests

@@ -212,3 +212,46 @@ def test_search_of_a_common_word_keeps_the_join(reviewer):
     assert str(by_ids.query).count("SELECT") > 1
     assert str(joined.query).count("SELECT") == 1
     assert set(by_ids) == set(joined) == {rows[1]}
+
+
+def test_search_plans_agree_with_the_admins_own_search(reviewer):
+    """However the words are searched (the rarest by id, the others on the joined names,
+    the version ORed in only where some version contains the word), the answer is the
+    admin's: every word in the partner name, the integration name or the version."""
+    from django.db.models import Q
+
+    from certifications import selectors
+
+    rows = bulk_requests(12, prefix="plan")
+    CertificationRequest.objects.filter(pk=rows[3].pk).update(version="3.1-plan")
+    CertificationRequest.objects.filter(pk=rows[5].pk).update(version="11.0.0")
+    base = CertificationRequest.objects.all()
+
+    def admin_search(words):
+        expected = base
+        for word in words:
+            expected = expected.filter(
+                Q(integration__partner__name__icontains=word)
+                | Q(integration__name__icontains=word)
+                | Q(version__icontains=word)
+            )
+        return expected
+
+    for words in (
+        ["plan"],
+        ["plan", "partner 1"],  # "partner 1" names 1, 10 and 11: it leads
+        ["partner", "plan"],
+        ["3.1", "plan"],  # a version and a name
+        ["plan", "1"],  # short: the version is always ORed in
+        ["11"],  # in a partner name and in a version
+        ["nowhere"],
+    ):
+        expected = admin_search(words)
+        for cap in (0, 1, 3, 2000):
+            found = selectors.requests_matching(base, words, id_cap=cap)
+            assert set(found) == set(expected), (words, cap)
+    # "partner 1" is in no version: searched by id alone, no version comparison.
+    by_id = str(selectors.requests_matching(base, ["partner 1"]).query)
+    assert "version" not in by_id.split("WHERE", 1)[1]
+    with_version = str(selectors.requests_matching(base, ["3.1"]).query)
+    assert "version" in with_version.split("WHERE", 1)[1]
