@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dates import MONTHS_3
+
+# Month abbreviations per language ("Dec"): translated once, not once per date printed.
+_MONTHS: dict[str | None, tuple[str, ...]] = {}
 
 
 def _local(value: dt.datetime | dt.date) -> dt.datetime | dt.date:
@@ -18,7 +21,11 @@ def _local(value: dt.datetime | dt.date) -> dt.datetime | dt.date:
 
 
 def _month(month: int) -> str:
-    return str(MONTHS_3[month]).title()
+    language = translation.get_language()
+    names = _MONTHS.get(language)
+    if names is None:
+        names = _MONTHS[language] = ("", *(str(MONTHS_3[m]).title() for m in range(1, 13)))
+    return names[month]
 
 
 def day_month(value: dt.datetime | dt.date | None) -> str:

@@ -22,8 +22,9 @@ from certifications.models import CertificationRequest, TransitionLog
 from certportal import dates
 
 PER_PAGE = 50
-# What a queue row reads of a request, its integration, partner and assignee.
-_ROW_FIELDS = (
+# What a queue row reads of a request, its integration, partner and assignee (the
+# workspace's rows and the review-queue changelist's).
+ROW_FIELDS = (
     "pk",
     "version",
     "kind",
@@ -36,8 +37,8 @@ _ROW_FIELDS = (
     "assigned_reviewer__first_name",
     "assigned_reviewer__last_name",
 )
-_KIND_LABELS = dict(RequestKind.choices)
-_STATE_LABELS = dict(RequestState.choices)
+KIND_LABELS = dict(RequestKind.choices)
+STATE_LABELS = dict(RequestState.choices)
 
 # (key, label) of the queue's tabs, in order.
 TABS = (
@@ -189,7 +190,7 @@ def queue_rows(
         tab_rows.filter(pk__in=page_ids)
         .annotate(last_activity=Subquery(last_activity))
         .order_by(*order)
-        .values_list(*_ROW_FIELDS, "last_activity", named=True)
+        .values_list(*ROW_FIELDS, "last_activity", named=True)
     )
     now = timezone.now()
     rows = []
@@ -205,8 +206,8 @@ def queue_rows(
                 integration=r.integration__name,
                 partner=r.integration__partner__name,
                 version=r.version,
-                kind=_KIND_LABELS.get(r.kind, r.kind),
-                state=_STATE_LABELS.get(r.state, r.state),
+                kind=KIND_LABELS.get(r.kind, r.kind),
+                state=STATE_LABELS.get(r.state, r.state),
                 reviewer=reviewer,
                 sla_status=status,
                 sla_label=sla.STATUS_LABELS[status],

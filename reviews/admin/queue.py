@@ -27,7 +27,7 @@ from django.utils.text import smart_split, unescape_string_literal
 
 from certifications import page_scopes, sla
 from certifications import selectors as cert_selectors
-from certifications.enums import VENDOR_STATES, RequestKind, RequestState
+from certifications.enums import VENDOR_STATES
 from certifications.models import CertificationRequest
 from certportal import dates, pagecache
 from certportal.errors import ProgramError
@@ -35,20 +35,7 @@ from partners.forms import row_id
 from partners.models import Partner
 from reviews import services as review_services
 from reviews.admin.common import SLA_BADGE, prime_permission_cache, reviewers
-
-# What a queue row reads of a request, its integration, partner and assignee.
-QUEUE_ROW_FIELDS = (
-    "pk",
-    "version",
-    "kind",
-    "state",
-    "sla_due_at",
-    "integration__name",
-    "integration__partner__name",
-    "assigned_reviewer__username",
-)
-KIND_LABELS = dict(RequestKind.choices)
-STATE_LABELS = dict(RequestState.choices)
+from reviews.workspace import KIND_LABELS, ROW_FIELDS, STATE_LABELS
 
 
 class CappedCountPaginator(Paginator):
@@ -66,12 +53,12 @@ class CappedCountPaginator(Paginator):
 class QueueChangeList(ChangeList):
     """The queue's changelist. When the page is the layout the row template draws, its
     `result_list` is the page's slice (order and filters kept) as values, named tuples of
-    QUEUE_ROW_FIELDS: no model instances, a fifth of what building them costs."""
+    ROW_FIELDS: no model instances, a fifth of what building them costs."""
 
     def get_results(self, request: HttpRequest) -> None:
         super().get_results(request)
         if self.model_admin.draws_rows(self):
-            self.result_list = self.result_list.values_list(*QUEUE_ROW_FIELDS, named=True)
+            self.result_list = self.result_list.values_list(*ROW_FIELDS, named=True)
 
 
 class SlaStatusFilter(admin.SimpleListFilter):
