@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import QuerySet
 
 from certifications import selectors as cert_selectors
 from certifications.models import (
@@ -26,7 +26,7 @@ from certifications.models import (
 )
 from reviews.access import repo_access_grants_for
 from reviews.models import Finding, RepoAccessGrant
-from reviews.selectors import latest_replies, with_reply_threads
+from reviews.selectors import findings_with_replies
 
 
 def guideline_catalogue() -> list[Guideline]:
@@ -35,23 +35,21 @@ def guideline_catalogue() -> list[Guideline]:
     return list(Guideline.objects.all())
 
 
-def findings_prefetched(request: CertificationRequest) -> QuerySet[Finding]:
+def findings_prefetched(request: CertificationRequest) -> list[Finding]:
     """The request's findings with their guideline, reply count and latest replies (and
-    their authors); a longer thread is read on the replies list.
+    their authors, internal notes included); a longer thread is read on the replies list.
+    Hand-written (reviews.selectors.findings_with_replies): one query, two with replies.
 
-    They are prefetched onto `request` itself: the page lists them and the transition
-    conditions (open findings per stage) read `request.findings` — the same rows, once."""
-    prefetch_related_objects(
-        [request],
-        Prefetch(
-            "findings",
-            queryset=Finding.objects.select_related("guideline")
-            .annotate(reply_count=Count("replies"))
-            .prefetch_related(latest_replies()),
-        ),
-    )
-    findings = request.findings.all()
-    with_reply_threads(list(findings))
+    They are also put in `request`'s prefetch cache, as prefetch_related would: the
+    transition conditions (open findings per stage) read `request.findings`, the same
+    rows, once."""
+    findings = findings_with_replies(request, partner=False)
+    cached = request.findings.all()
+    cached._result_cache = findings
+    cached._prefetch_done = True
+    if not hasattr(request, "_prefetched_objects_cache"):
+        request._prefetched_objects_cache = {}
+    request._prefetched_objects_cache["findings"] = cached
     return findings
 
 
@@ -99,7 +97,7 @@ def timeline_of(request: CertificationRequest) -> QuerySet[TransitionLog]:
 class RequestPageReads:
     """Everything the request page reads about one request, loaded by `request_page_reads`."""
 
-    findings: QuerySet[Finding]
+    findings: list[Finding]
     environments: list[TestEnvironment]
     reveals: QuerySet[CredentialReveal] | list[CredentialReveal]
     guidelines: list[Guideline]

@@ -87,16 +87,18 @@ def open_findings_brief(*, user: Any, partner_id: int, limit: int = 10) -> list[
     ]
 
 
-def findings_with_replies(request: CertificationRequest) -> list[Finding]:
-    """A request's findings by stage, as the partner sees them: each with its guideline,
-    its reply count and its latest replies (and their authors) loaded up front, internal
-    reviewer notes never included. The page costs the same with 3 findings or 300, and
-    with 3 replies each or 3,000. Hand-written (certportal.sqlread): the request page and
-    the API read it every time."""
+def findings_with_replies(request: CertificationRequest, *, partner: bool = True) -> list[Finding]:
+    """A request's findings by stage, each with its guideline, its reply count and its
+    latest replies (and their authors) loaded up front. `partner` (the default): as the
+    partner sees them, internal reviewer notes never included; `partner=False`: the
+    reviewers' page, internal notes too. The page costs the same with 3 findings or 300,
+    and with 3 replies each or 3,000. Hand-written (certportal.sqlread): the request
+    pages and the API read it every time."""
+    internal_clause = 'AND "c"."internal" = %s' if partner else ""
     sql = (
         f"SELECT {sqlread.columns(Finding, 'f')}, {sqlread.columns(Guideline, 'g')}, "  # noqa: S608 (no values in the SQL)
         '(SELECT COUNT(*) FROM "reviews_findingreply" "c" '
-        'WHERE "c"."finding_id" = "f"."id" AND "c"."internal" = %s) '
+        f'WHERE "c"."finding_id" = "f"."id" {internal_clause}) '
         'FROM "reviews_finding" "f" '
         'LEFT OUTER JOIN "certifications_guideline" "g" ON ("f"."guideline_id" = "g"."id") '
         'WHERE "f"."request_id" = %s '
@@ -104,41 +106,44 @@ def findings_with_replies(request: CertificationRequest) -> list[Finding]:
     )
     start = sqlread.width(Finding)
     findings = []
-    for row in sqlread.fetch_all(sql, [False, request.pk]):
+    for row in sqlread.fetch_all(sql, [False, request.pk] if partner else [request.pk]):
         finding = sqlread.instance(Finding, row)
         finding.guideline = (
             sqlread.instance(Guideline, row, start) if finding.guideline_id else None
         )
         finding.reply_count = row[-1]
         findings.append(finding)
-    return with_reply_threads(_with_newest_partner_replies(findings))
+    return with_reply_threads(_with_newest_replies(findings, partner=partner))
 
 
-def _with_newest_partner_replies(findings: list[Finding]) -> list[Finding]:
-    """Set `newest_replies` (newest first, at most REPLIES_SHOWN, internal notes left out)
-    from the findings' `reply_count`: no query when no finding has a reply, a plain one
-    when every thread fits, and the windowed `latest_replies` prefetch only when some
-    thread is longer (compiling the window costs more than the short threads it reads)."""
+def _with_newest_replies(findings: list[Finding], *, partner: bool) -> list[Finding]:
+    """Set `newest_replies` (newest first, at most REPLIES_SHOWN; internal notes left out
+    for the partner) from the findings' `reply_count`: no query when no finding has a
+    reply, a plain one when every thread fits, and the windowed `latest_replies` prefetch
+    only when some thread is longer (compiling the window costs more than the short
+    threads it reads)."""
     counts = {f.pk: f.reply_count for f in findings}
     if not any(counts.values()):
         for finding in findings:
             finding.newest_replies = []
         return findings
     if max(counts.values()) > REPLIES_SHOWN:
-        prefetch_related_objects(findings, latest_replies(partner=True))
+        prefetch_related_objects(findings, latest_replies(partner=partner))
         return findings
     by_finding: dict[int, list[FindingReply]] = {pk: [] for pk in counts}
     with_replies = [pk for pk, n in counts.items() if n]
     User = get_user_model()
+    internal_clause = 'AND "r"."internal" = %s ' if partner else ""
     sql = (
         f"SELECT {sqlread.columns(FindingReply, 'r')}, {sqlread.columns(User, 'a')} "  # noqa: S608 (no values in the SQL)
         'FROM "reviews_findingreply" "r" '
         f'LEFT OUTER JOIN "{User._meta.db_table}" "a" ON ("r"."author_id" = "a"."id") '
         f'WHERE "r"."finding_id" IN ({sqlread.placeholders(with_replies)}) '
-        'AND "r"."internal" = %s ORDER BY "r"."at" DESC, "r"."id" DESC'
+        f'{internal_clause}ORDER BY "r"."at" DESC, "r"."id" DESC'
     )
     start = sqlread.width(FindingReply)
-    for row in sqlread.fetch_all(sql, [*with_replies, False]):
+    params = [*with_replies, False] if partner else with_replies
+    for row in sqlread.fetch_all(sql, params):
         reply = sqlread.instance(FindingReply, row)
         reply.author = sqlread.instance(User, row, start) if reply.author_id else None
         by_finding[reply.finding_id].append(reply)

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from certifications import selectors
 from certifications import services as cert_services
-from certifications.enums import WAITING_ON_PARTNER, RequestState
+from certifications.enums import BLOCKING_FINDING_STATUSES, WAITING_ON_PARTNER, RequestState
 from certifications.models import CertificationRequest, TransitionLog
 from partners import selectors as partner_selectors
 from partners.enums import QuotaEntryKind, QuotaKind
@@ -281,3 +281,41 @@ def test_request_page_names_a_deleted_author_someone(
     thread = client.get(reverse("portal:finding_thread", args=[finding.pk]))
     assert thread.status_code == 200
     assert "<strong>Someone</strong>" in thread.content.decode()
+
+
+@pytest.mark.parametrize("replies", [0, 3, 12])
+def test_reviewer_page_findings_include_internal_notes(
+    changes_requested, partner_admin, reviewer, replies
+):
+    """The reviewers' request page reads its findings by hand too (partner=False): the
+    same findings as the ORM, every reply counted and shown newest-last, internal notes
+    included, and the rows put in the request's prefetch cache for the transition
+    conditions."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from reviews import request_page
+
+    finding = changes_requested.finding
+    for n in range(replies):
+        FindingReply.objects.create(
+            finding=finding,
+            author=reviewer if n % 2 else partner_admin,
+            body=f"r{n}",
+            internal=bool(n % 2),
+        )
+    request = CertificationRequest.objects.get(pk=changes_requested.pk)
+    findings = request_page.findings_prefetched(request)
+    assert findings == list(Finding.objects.filter(request=request))
+    (read,) = findings
+    assert read.reply_count == replies
+    shown = min(replies, review_selectors.REPLIES_SHOWN)
+    newest = [f"r{n}" for n in range(replies - shown, replies)]
+    assert [r.body for r in read.latest_replies] == newest
+    assert read.earlier_replies == replies - shown
+    with CaptureQueriesContext(connection) as ctx:
+        assert request.open_findings(stage=finding.stage) == (
+            [finding.pk] if finding.status in BLOCKING_FINDING_STATUSES else []
+        )
+        assert list(request.findings.all()) == findings
+    assert len(ctx.captured_queries) == 0
