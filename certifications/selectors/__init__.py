@@ -314,7 +314,8 @@ def _integration_in(ids: QuerySet) -> Q:
 
 
 def _word_reach(integrations: QuerySet, word: str, cap: int) -> tuple[int, bool, float | None]:
-    """How many integrations (at most `cap + 1`) the word finds by name or partner name,
+    """How many integrations (at most `cap + 1`; one found by both names counts twice) the
+    word finds by name or partner name,
     whether any request's version contains it, and (PostgreSQL) the planner's estimate of
     all integrations, in one query (the parts answered by trigram indexes and pg_class)."""
     counted_sql, counted_params = integrations[: cap + 1].query.sql_with_params()
@@ -355,7 +356,10 @@ def requests_matching(
         by_partner = (
             Integration.objects.filter(partner__name__icontains=word).order_by().values_list("pk")
         )
-        integrations = by_name.union(by_partner)
+        # UNION ALL: a LIMIT stops it early (UNION's de-duplication first reads every
+        # match: 250 ms for a word in every partner name at 2,000,000 requests). An
+        # integration found by both names counts twice, which only errs towards the walk.
+        integrations = by_name.union(by_partner, all=True)
         found, in_versions, total = _word_reach(integrations, word, id_cap)
         # A word naming a large share of all integrations is common however few they are.
         cap = min(id_cap, total * COMMON_SHARE) if total and total > 0 else id_cap
