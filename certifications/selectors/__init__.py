@@ -315,9 +315,9 @@ def _integration_in(ids: QuerySet) -> Q:
 
 def _word_reach(integrations: QuerySet, word: str, cap: int) -> tuple[int, bool, float | None]:
     """How many integrations (at most `cap + 1`; one found by both names counts twice) the
-    word finds by name or partner name,
-    whether any request's version contains it, and (PostgreSQL) the planner's estimate of
-    all integrations, in one query (the parts answered by trigram indexes and pg_class)."""
+    word finds by name or partner name, whether any request's version contains it, and
+    (PostgreSQL) the planner's estimate of all integrations, in one query (the parts
+    answered by trigram indexes and pg_class)."""
     counted_sql, counted_params = integrations[: cap + 1].query.sql_with_params()
     versions = CertificationRequest.objects.filter(version__icontains=word).order_by()
     version_sql, version_params = versions.values("pk")[:1].query.sql_with_params()
@@ -345,9 +345,9 @@ def requests_matching(
     a scan of every request per search. Here one query per word finds how many
     integrations it names (by name or by partner name, each branch served by a trigram
     index) and whether any version contains it. The rarest word (naming at most `id_cap`
-    integrations and at most COMMON_SHARE of them all) leads: its requests are `integration_id = ANY(…)`, an index lookup, or
-    with `… OR version LIKE …` when some version contains the word, two index lookups
-    ORed. Every other word is then compared on the joined names of the few rows found.
+    integrations and at most COMMON_SHARE of them all) leads: its requests are
+    `integration_id = ANY(…)`, an index lookup, or with `… OR version LIKE …` when some
+    version contains the word, two index lookups ORed. Every other word is then compared on the joined names of the few rows found.
     When every word is common, all are compared on the joined rows: they match so much
     that the queue's ordered index walk fills a page quickly."""
     reach = []
