@@ -18,6 +18,7 @@ from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
+from certportal.people import display_name
 from partners.enums import AgreementState, QuotaEntryKind, QuotaKind
 from partners.models import Agreement, MarketingActivity, Payment, QuotaEntry
 from partners.selectors import agreements_with_totals, money
@@ -33,9 +34,7 @@ INVOICED_STATES = (
 
 
 def _person(user: Any) -> str:
-    if user is None:
-        return "system"
-    return user.get_full_name() or user.username
+    return display_name(user, "system")
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,9 @@ The page draws with a pinned number of queries (tests/backoffice/test_admin_requ
 tests/perf/test_query_pins.py): each read here is one query, or none when it can be
 skipped. The findings, documents, test access and timeline are read by hand
 (certportal.sqlread, the same statements as the partner's request page): building and
-compiling their querysets was a quarter of the page's CPU when drawn afresh. The actions' lookups start from the certifications selectors, so an id typed into a
-URL reaches only rows the user's scope already shows."""
+compiling their querysets was a quarter of the page's CPU when drawn afresh. The
+actions' lookups start from the certifications selectors, so an id typed into a URL
+reaches only rows the user's scope already shows."""
 
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 
 from api.auth import Principal
 from certifications import selectors as cert_selectors
+from certportal.people import display_name
 
 
 def requests_of(p: Principal):
@@ -27,9 +28,7 @@ def load(qs, pk: int) -> Any:
 
 
 def actor_name(user: Any) -> str:
-    if user is None:
-        return "system"
-    return user.get_full_name() or user.username
+    return display_name(user, "system")
 
 
 def require_partner(p: Principal) -> int:

@@ -33,6 +33,7 @@ from certportal import roles
 from certportal.audit import audit
 from certportal.links import link
 from certportal.outbox import notify
+from certportal.people import display_name
 from partners import selectors as partner_selectors
 
 TWO_PERSON_UNMET = (
@@ -55,7 +56,7 @@ SEAL_SOURCES = {
 
 
 def _name(user: Any) -> str:
-    return user.get_full_name() or user.username
+    return display_name(user)
 
 
 def _log(request: CertificationRequest, *, actor: Any, name: str, comment: str) -> None:

@@ -9,6 +9,8 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
+from certportal.people import display_name
+
 register = template.Library()
 
 DEFAULT_CURRENCY = "USD"
@@ -46,7 +48,4 @@ def person(user, absent: str = "Someone") -> str:
     """A person as pages name them: the full name, else the username; `absent` ("Someone"
     unless given) when there is no one, e.g. the author of a reply whose account was
     deleted (the reply keeps a NULL author)."""
-    if user is None:
-        return absent
-    full_name = getattr(user, "get_full_name", None)
-    return (full_name() if full_name else "") or user.get_username() or absent
+    return display_name(user, absent)

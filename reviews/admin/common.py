@@ -3,6 +3,7 @@ list, the client address, and the one-query permission load both pages start wit
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -35,6 +36,7 @@ def client_ip(request: HttpRequest) -> str | None:
     return client_address.client_ip(request)
 
 
+@cache
 def _permission_rows_sql() -> str:
     """The user's groups ('g', name, '') and permissions ('p', app label, codename), own
     and through groups, in one hand-written statement (certportal.sqlread: compiling the

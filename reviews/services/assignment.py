@@ -21,13 +21,14 @@ from certifications.signals import request_reviewer_changed
 from certportal import roles
 from certportal.links import link
 from certportal.outbox import notify
+from certportal.people import display_name
 from partners.models import Partner
 from reviews.models import ReviewerProfile
 from reviews.services.findings import ReviewError
 
 
 def _name(user: Any) -> str:
-    return user.get_full_name() or user.username
+    return display_name(user)
 
 
 @dataclass(frozen=True)
